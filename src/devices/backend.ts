@@ -1,0 +1,117 @@
+import type { RxuioError } from "../errors.js";
+import type { UioInfo } from "./sysfs/info.js";
+
+/**
+ * The seam between streams and devices. `src/streams` only ever talks to a
+ * Backend, so every stream runs unchanged on a real /dev/uioN, on the
+ * simulator, or on a future VFIO backend. Nothing here imports native code.
+ */
+
+/** Access widths in bits. */
+export type Width = 8 | 16 | 32 | 64;
+
+/**
+ * One mapped memory region. Reads and writes are volatile and width-exact;
+ * offsets are relative to the region's start (sysfs `offset` already applied),
+ * bounds- and alignment-checked. After close every call throws ECLOSED.
+ */
+export interface Region {
+  readonly index: number;
+  readonly name: string | undefined;
+  /** Usable length in bytes. */
+  readonly size: number;
+  readonly closed: boolean;
+  read8(offset: number): number;
+  read16(offset: number): number;
+  read32(offset: number): number;
+  read64(offset: number): bigint;
+  write8(offset: number, value: number): void;
+  write16(offset: number, value: number): void;
+  write32(offset: number, value: number): void;
+  write64(offset: number, value: bigint): void;
+  /** Copy `length` bytes starting at `offset` into a new Buffer. */
+  readBlock(offset: number, length: number): Buffer;
+  /** Copy `data` into the region at `offset`. */
+  writeBlock(offset: number, data: Uint8Array): void;
+  /**
+   * A typed array over the mapping (zero-copy where the runtime allows
+   * external buffers; a copy otherwise, see `viewIsCopy`). A zero-copy view
+   * is detached on close, so it can never reach unmapped memory.
+   */
+  view(): Uint8Array;
+  /** True when `view()` returns copies rather than the live mapping. */
+  readonly viewIsCopy: boolean;
+}
+
+/** A register to read natively at interrupt wake-up, before JS runs. */
+export interface SnapshotRegister {
+  readonly region: number;
+  readonly offset: number;
+  readonly width: Width;
+}
+
+/** One interrupt as user space sees it. */
+export interface IrqEvent {
+  /** Total interrupt count reported by the device (s32, native-endian). */
+  readonly count: number;
+  /** Interrupts that happened since the previous event but were not seen individually. */
+  readonly missed: number;
+  /** CLOCK_MONOTONIC nanoseconds, taken in native code at wake-up. */
+  readonly time: bigint;
+}
+
+/** An interrupt plus the registers read at its wake-up, in the order requested. */
+export interface IrqSnapshot extends IrqEvent {
+  readonly values: readonly (number | bigint)[];
+}
+
+export interface EventWatchOptions {
+  /** Registers to read at each wake-up; the batch then carries IrqSnapshots. */
+  readonly snapshot?: readonly SnapshotRegister[];
+}
+
+export interface EventListener {
+  /** Called once per wake-up with every event pending at that moment (never empty). */
+  next(events: readonly IrqSnapshot[]): void;
+  /** The event source failed (device closed, unplugged, I/O error). No more calls follow. */
+  error(err: RxuioError): void;
+}
+
+/** A running watch; stop() is idempotent. */
+export interface EventWatch {
+  stop(): void;
+}
+
+/**
+ * The device's interrupt event source. Each watch sees every interrupt
+ * (broadcast, like each open file of /dev/uioN), with its own loss accounting.
+ */
+export interface EventSource {
+  /** False for devices without an IRQ (reads would give EIO). */
+  readonly hasIrq: boolean;
+  watch(listener: EventListener, options?: EventWatchOptions): EventWatch;
+}
+
+/** How a device masks and unmasks its interrupt. */
+export interface IrqControl {
+  /** "irqcontrol" (write to /dev/uioN), "pci-intx" (PCI command register), or "none". */
+  readonly strategy: "irqcontrol" | "pci-intx" | "none" | "simulated";
+  /** true = unmask (enable), false = mask. Throws ENOSYS for "none". */
+  setEnabled(enabled: boolean): void;
+}
+
+/** Everything a stream needs from a device. */
+export interface Backend {
+  readonly info: UioInfo;
+  /** A memory region by map index or map name. Throws ERANGE when absent. */
+  region(ref: number | string): Region;
+  readonly events: EventSource;
+  readonly irq: IrqControl;
+  readonly closed: boolean;
+  /**
+   * Called once when the device closes; `reason` is set when it closed
+   * because of a failure (e.g. unplug) rather than by close().
+   * Returns an unsubscribe function.
+   */
+  onClose(listener: (reason: RxuioError | undefined) => void): () => void;
+}
