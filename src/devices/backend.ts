@@ -65,9 +65,19 @@ export interface IrqSnapshot extends IrqEvent {
   readonly values: readonly (number | bigint)[];
 }
 
+/**
+ * How the backend learns that the count moved: "epoll" (default) watches the
+ * event fd for POLLIN in the main loop; "sigio" arms fcntl(F_SETOWN, O_ASYNC)
+ * on its own event fd and reads the count when SIGIO arrives (signals
+ * coalesce, so loss still shows only as a jump in the count).
+ */
+export type EventMode = "epoll" | "sigio";
+
 export interface EventWatchOptions {
   /** Registers to read at each wake-up; the batch then carries IrqSnapshots. */
   readonly snapshot?: readonly SnapshotRegister[];
+  /** Notification mode; "epoll" when absent. */
+  readonly mode?: EventMode;
 }
 
 export interface EventListener {
@@ -89,6 +99,8 @@ export interface EventWatch {
 export interface EventSource {
   /** False for devices without an IRQ (reads would give EIO). */
   readonly hasIrq: boolean;
+  /** Notification modes watch() accepts; absent means only "epoll". */
+  readonly modes?: readonly EventMode[];
   watch(listener: EventListener, options?: EventWatchOptions): EventWatch;
 }
 
