@@ -1,0 +1,170 @@
+import { RxuioError } from "../../errors.js";
+import type { Region, Width } from "../backend.js";
+
+/**
+ * A simulated region: plain memory (an ArrayBuffer, little-endian like the
+ * x86/arm64 hosts rxuio runs on) plus registers with side effects. A
+ * behaviour attaches a {@link RegisterHook} at an offset to model what real
+ * hardware does on access (W1C, read-to-clear, doorbells); accesses of that
+ * width at that offset go to the hook, everything else to memory. Bounds,
+ * alignment and ECLOSED are checked like the native region does.
+ */
+export interface RegisterHook {
+  readonly width: Width;
+  read?(): number | bigint;
+  write?(value: number | bigint): void;
+}
+
+export class MemoryRegion implements Region {
+  /** The backing memory, for behaviours; user code goes through the Region methods. */
+  readonly memory: DataView;
+  private readonly bytes: Uint8Array;
+  private readonly buffer: ArrayBuffer;
+  private readonly hooks = new Map<number, RegisterHook>();
+  private isClosed = false;
+  readonly viewIsCopy = false;
+
+  constructor(
+    readonly index: number,
+    readonly name: string | undefined,
+    readonly size: number,
+  ) {
+    this.buffer = new ArrayBuffer(size);
+    this.memory = new DataView(this.buffer);
+    this.bytes = new Uint8Array(this.buffer);
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Route accesses at `offset` (of the hook's width) to the hook. */
+  hook(offset: number, hook: RegisterHook): void {
+    this.hooks.set(offset, hook);
+  }
+
+  /** Detach every view and refuse further access. */
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    // Transferring the buffer detaches it, so views handed out earlier read
+    // as empty rather than reaching memory a real device would have unmapped.
+    structuredClone(this.buffer, { transfer: [this.buffer] });
+  }
+
+  read8(offset: number): number {
+    return Number(this.read(offset, 8));
+  }
+  read16(offset: number): number {
+    return Number(this.read(offset, 16));
+  }
+  read32(offset: number): number {
+    return Number(this.read(offset, 32));
+  }
+  read64(offset: number): bigint {
+    return BigInt(this.read(offset, 64));
+  }
+  write8(offset: number, value: number): void {
+    this.write(offset, 8, value);
+  }
+  write16(offset: number, value: number): void {
+    this.write(offset, 16, value);
+  }
+  write32(offset: number, value: number): void {
+    this.write(offset, 32, value);
+  }
+  write64(offset: number, value: bigint): void {
+    this.write(offset, 64, value);
+  }
+
+  readBlock(offset: number, length: number): Buffer {
+    this.check(offset, length, 1);
+    return Buffer.from(this.bytes.slice(offset, offset + length));
+  }
+
+  writeBlock(offset: number, data: Uint8Array): void {
+    this.check(offset, data.length, 1);
+    this.bytes.set(data, offset);
+  }
+
+  view(): Uint8Array {
+    this.check(0, 0, 1);
+    return this.bytes;
+  }
+
+  private read(offset: number, width: Width): number | bigint {
+    this.check(offset, width / 8, width / 8);
+    const hook = this.hooks.get(offset);
+    if (hook?.width === width && hook.read) return hook.read();
+    return this.load(offset, width);
+  }
+
+  private write(offset: number, width: Width, value: number | bigint): void {
+    this.check(offset, width / 8, width / 8);
+    const hook = this.hooks.get(offset);
+    if (hook?.width === width && hook.write) {
+      hook.write(value);
+      return;
+    }
+    this.store(offset, width, value);
+  }
+
+  /** Memory access without hooks or checks beyond DataView's, for behaviours. */
+  load(offset: number, width: Width): number | bigint {
+    switch (width) {
+      case 8:
+        return this.memory.getUint8(offset);
+      case 16:
+        return this.memory.getUint16(offset, true);
+      case 32:
+        return this.memory.getUint32(offset, true);
+      case 64:
+        return this.memory.getBigUint64(offset, true);
+    }
+  }
+
+  store(offset: number, width: Width, value: number | bigint): void {
+    switch (width) {
+      case 8:
+        return this.memory.setUint8(offset, Number(value));
+      case 16:
+        return this.memory.setUint16(offset, Number(value), true);
+      case 32:
+        return this.memory.setUint32(offset, Number(value), true);
+      case 64:
+        return this.memory.setBigUint64(offset, BigInt(value), true);
+    }
+  }
+
+  private check(offset: number, length: number, align: number): void {
+    const where = `region ${this.index}${this.name ? ` (${this.name})` : ""}`;
+    if (this.isClosed) {
+      throw new RxuioError("ECLOSED", `${where} is closed`, {
+        path: where,
+        hint: "Open the device again; accesses after close are refused",
+      });
+    }
+    if (!Number.isInteger(offset) || offset < 0 || offset + length > this.size) {
+      throw new RxuioError(
+        "ERANGE",
+        `offset 0x${offset.toString(16)} (+${length}) is outside ${where} of ${this.size} bytes`,
+        {
+          path: where,
+          value: offset,
+          hint: `Use an offset below 0x${this.size.toString(16)}`,
+        },
+      );
+    }
+    if (offset % align !== 0) {
+      throw new RxuioError(
+        "EALIGN",
+        `offset 0x${offset.toString(16)} is not aligned to ${align * 8} bits in ${where}`,
+        {
+          path: where,
+          value: offset,
+          hint: `Use a multiple of ${align}`,
+        },
+      );
+    }
+  }
+}
