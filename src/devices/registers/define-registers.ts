@@ -24,9 +24,9 @@ type ValueOf<R> = R extends { readonly width: 64 }
   ? bigint
   : R extends { readonly width: 8 | 16 | 32 }
     ? number
-    : R extends { readonly width?: undefined }
-      ? number
-      : number | bigint;
+    : "width" extends keyof R
+      ? number | bigint
+      : number;
 
 type ValueNames<F> = F extends { readonly values: infer V } ? Extract<keyof V, string> : never;
 
