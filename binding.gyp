@@ -6,7 +6,12 @@
     {
       "target_name": "rxuio",
       "sources": [
-        "native/addon.cc"
+        "native/addon.cc",
+        "native/arguments.cc",
+        "native/errors.cc",
+        "native/event_fd.cc",
+        "native/ports.cc",
+        "native/region.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

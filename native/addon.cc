@@ -1,8 +1,12 @@
-// Module entry: registers the native mechanisms. No policy lives here.
+// Module entry: registers the native mechanisms. No policy lives here; the
+// TS wrappers in src/native/ decide defaults and map errors to RxuioError.
 #include <napi.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "event_fd.h"
+#include "ports.h"
+#include "region.h"
 
 namespace {
 
@@ -17,6 +21,9 @@ Napi::Value MonotonicNow(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pageSize", Napi::Function::New(env, PageSize, "pageSize"));
   exports.Set("monotonicNow", Napi::Function::New(env, MonotonicNow, "monotonicNow"));
+  exports.Set("Region", rxuio::Region::Define(env));
+  exports.Set("EventFd", rxuio::EventFd::Define(env));
+  exports.Set("Ports", rxuio::Ports::Define(env));
   return exports;
 }
 

@@ -1,0 +1,73 @@
+// The event fd: an open /dev/uioN (or, in tests, a FIFO or socket carrying
+// 4-byte counts) read without blocking, written for irqcontrol, and watched
+// by a uv_poll handle in the main loop. At each wake-up the counts are read,
+// the per-event delta against the last seen count turned into `missed`, the
+// snapshot registers read, and JS called once with the whole batch through
+// typed arrays allocated at watch() time, so nothing is allocated per event.
+// No libuv threadpool is involved: waiting is epoll in the loop itself.
+#pragma once
+
+#include <napi.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "region.h"
+
+namespace rxuio {
+
+class EventFd : public Napi::ObjectWrap<EventFd> {
+ public:
+  // Most events delivered by one wake-up; the rest wait for the next loop turn.
+  static constexpr size_t kBatchCapacity = 256;
+  // Most registers one snapshot may read.
+  static constexpr size_t kSnapshotCapacity = 64;
+
+  static Napi::Function Define(Napi::Env env);
+
+  // new EventFd(path, writable, baseline | undefined)
+  explicit EventFd(const Napi::CallbackInfo& info);
+  ~EventFd() override;
+
+ private:
+  struct SnapshotRegister {
+    Region* region;
+    Napi::ObjectReference keep;  // holds the Region alive while watched
+    size_t offset;
+    size_t bytes;
+  };
+  struct Watch;
+
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+
+  Napi::Value Read(const Napi::CallbackInfo& info);
+  void Write(const Napi::CallbackInfo& info);
+  Napi::Value StartWatch(const Napi::CallbackInfo& info);
+  void Unwatch(const Napi::CallbackInfo& info);
+  void SetAsync(const Napi::CallbackInfo& info);
+  void Close(const Napi::CallbackInfo& info);
+  Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  Napi::Value GetWatching(const Napi::CallbackInfo& info);
+
+  void CheckOpen(Napi::Env env) const;
+  // Records `count` as seen; returns the events it stands for (>= 1).
+  uint32_t Advance(int32_t count);
+  // Stops and releases the watch without touching the JS wrapper's refcount.
+  bool ReleaseWatch();
+  void StopWatch();
+
+  std::string path_;
+  int fd_ = -1;
+  // FIFOs and sockets queue one 4-byte count per event, so a wake-up drains
+  // them; /dev/uioN returns the running total, so one read says everything.
+  bool drain_ = false;
+  bool has_last_ = false;
+  int32_t last_ = 0;
+  Watch* watch_ = nullptr;
+  std::unique_ptr<Napi::AsyncContext> async_context_;
+};
+
+}  // namespace rxuio
