@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import {
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+} from "node:fs";
+import { defineGuestSuite } from "../runner/guest-suite.js";
+
+/**
+ * The harness proving itself with plain node fs — no rxuio code — so a broken
+ * lab is told apart from a broken library: edu bound to uio_pci_generic shows
+ * up in sysfs and /dev, pci-testdev was added by an extra -device, an extra
+ * module was loaded with its parameters, and the QEMU monitor answers.
+ */
+const uio0 = "/sys/class/uio/uio0";
+
+function pciDevices(vendor: string, device: string): string[] {
+  const root = "/sys/bus/pci/devices";
+  return readdirSync(root).filter(
+    (bdf) =>
+      readFileSync(`${root}/${bdf}/vendor`, "utf8").trim() === vendor &&
+      readFileSync(`${root}/${bdf}/device`, "utf8").trim() === device,
+  );
+}
+
+export default defineGuestSuite({
+  "edu is a uio_pci_generic device in sysfs": () => {
+    assert.equal(readFileSync(`${uio0}/name`, "utf8").trim(), "uio_pci_generic");
+    assert.equal(readFileSync(`${uio0}/version`, "utf8").trim(), "0.01.0");
+    assert.equal(Number(readFileSync(`${uio0}/maps/map0/size`, "utf8").trim()), 0x100000);
+  },
+
+  "/dev/uio0 follows the UIO read ABI (4 bytes only, EAGAIN when nothing is pending)": () => {
+    const fd = openSync("/dev/uio0", constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      assert.throws(() => readSync(fd, Buffer.alloc(3)), { code: "EINVAL" });
+      assert.throws(() => readSync(fd, Buffer.alloc(4)), { code: "EAGAIN" });
+    } finally {
+      closeSync(fd);
+    }
+  },
+
+  "an extra -device (pci-testdev) is on the PCI bus": () => {
+    assert.equal(pciDevices("0x1b36", "0x0005").length, 1);
+  },
+
+  "an extra module was loaded with its parameters": () => {
+    // dummy's numdummies is not visible in sysfs; its effect is.
+    assert.ok(existsSync("/sys/module/dummy"), "dummy is loaded");
+    const dummies = readdirSync("/sys/class/net").filter((dev) => dev.startsWith("dummy"));
+    assert.deepEqual(dummies.sort(), ["dummy0", "dummy1", "dummy2"]);
+  },
+
+  "the host runs QEMU monitor commands on request": async (t) => {
+    const output = await t.monitor("info pci");
+    assert.match(output, /Vendor ID: 1234 Device ID: 11e8|1234:11e8/i);
+    t.log(`monitor answered with ${output.length} bytes`);
+  },
+});

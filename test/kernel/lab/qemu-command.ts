@@ -1,0 +1,42 @@
+import { HOST_ROOT_TAG, SHARE_TAG } from "./init-script.js";
+
+/**
+ * The QEMU command line of a lab guest: TCG (no KVM needed), one CPU, serial
+ * console on stdio, the host root shared read-only and the run's share
+ * writable over virtio-9p, and a QMP socket for monitor commands.
+ */
+export interface QemuCommand {
+  readonly kernelImage: string;
+  readonly initramfs: string;
+  readonly shareDir: string;
+  readonly qmpSocket: string;
+  /** Extra `-device` values, e.g. "edu,id=edu0" or "pci-testdev". */
+  readonly devices: readonly string[];
+  readonly memoryMb?: number;
+}
+
+/** QEMU option values separate suboptions with commas; a literal comma is doubled. */
+function optionValue(value: string): string {
+  return value.replace(/,/g, ",,");
+}
+
+export function qemuArgs(command: QemuCommand): string[] {
+  return [
+    ...["-M", "pc", "-cpu", "max", "-m", String(command.memoryMb ?? 1024), "-smp", "1"],
+    ...["-nographic", "-no-reboot"],
+    ...["-kernel", command.kernelImage, "-initrd", command.initramfs],
+    ...["-append", "console=ttyS0 quiet panic=-1"],
+    ...[
+      "-fsdev",
+      `local,id=${HOST_ROOT_TAG},path=/,security_model=none,readonly=on,multidevs=remap`,
+    ],
+    ...["-device", `virtio-9p-pci,fsdev=${HOST_ROOT_TAG},mount_tag=${HOST_ROOT_TAG}`],
+    ...[
+      "-fsdev",
+      `local,id=${SHARE_TAG},path=${optionValue(command.shareDir)},security_model=none`,
+    ],
+    ...["-device", `virtio-9p-pci,fsdev=${SHARE_TAG},mount_tag=${SHARE_TAG}`],
+    ...["-qmp", `unix:${optionValue(command.qmpSocket)},server=on,wait=off`],
+    ...command.devices.flatMap((device) => ["-device", device]),
+  ];
+}
