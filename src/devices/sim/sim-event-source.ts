@@ -1,0 +1,171 @@
+import type { Subscription } from "rxjs";
+import { RxuioError } from "../../errors.js";
+import type {
+  EventListener,
+  EventMode,
+  EventSource,
+  EventWatch,
+  EventWatchOptions,
+  IrqSnapshot,
+  Region,
+  SnapshotRegister,
+} from "../backend.js";
+import type { IrqLine } from "./irq-line.js";
+import type { SimClock } from "./sim-clock.js";
+
+/**
+ * The simulator's /dev/uioN event side. Each watch is one open file: it
+ * starts at the count of the moment it opened and computes `missed` from
+ * the jump at each wake-up, exactly as a 4-byte read would. Wake-ups are
+ * scheduled on the clock's scheduler (after `wakeLatency` ms), so every
+ * interrupt that lands before the consumer runs is folded into one wake-up,
+ * as with a real, busy JS thread.
+ *
+ * Modes: "epoll" gives each watch its own readiness; "sigio" models
+ * fcntl(O_ASYNC): one process-wide signal per device that coalesces while
+ * pending, whose handler reads every SIGIO watch non-blockingly.
+ */
+class Watch implements EventWatch {
+  lastSeen: number;
+  pending: Subscription | undefined;
+  stopped = false;
+
+  constructor(
+    private readonly source: SimEventSource,
+    readonly listener: EventListener,
+    readonly snapshot: readonly SnapshotRegister[],
+    readonly mode: EventMode,
+    count: number,
+  ) {
+    this.lastSeen = count;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.pending?.unsubscribe();
+    this.source.forget(this);
+  }
+}
+
+export class SimEventSource implements EventSource {
+  readonly modes: readonly EventMode[] = ["epoll", "sigio"];
+  private readonly watches = new Set<Watch>();
+  private signalPending: Subscription | undefined;
+  private line: IrqLine | undefined;
+  private failure: RxuioError | undefined;
+
+  constructor(
+    private readonly clock: SimClock,
+    private readonly regions: readonly Region[],
+    private readonly wakeLatency: number,
+  ) {}
+
+  get hasIrq(): boolean {
+    return this.line !== undefined;
+  }
+
+  /** Connect the device's line; a source never connected has no IRQ. */
+  connect(line: IrqLine): void {
+    this.line = line;
+  }
+
+  watch(listener: EventListener, options: EventWatchOptions = {}): EventWatch {
+    if (this.failure) throw this.failure;
+    if (!this.line) {
+      throw new RxuioError("ENOSYS", "this device has no interrupt", {
+        hint: "Poll its registers instead (poll())",
+      });
+    }
+    const mode = options.mode ?? "epoll";
+    if (!this.modes.includes(mode)) {
+      throw new RxuioError("EINVAL", `unknown event mode "${String(mode)}"`, {
+        value: mode,
+        hint: 'Use "epoll" or "sigio"',
+      });
+    }
+    const snapshot = options.snapshot ?? [];
+    for (const reg of snapshot) {
+      // Fail at watch time, like the native layer validating its read list.
+      const region = this.regions[reg.region];
+      if (!region) {
+        throw new RxuioError(
+          "ERANGE",
+          `snapshot register names region ${reg.region}, which does not exist`,
+          {
+            value: reg,
+            hint: `Use a region index below ${this.regions.length}`,
+          },
+        );
+      }
+    }
+    const watch = new Watch(this, listener, snapshot, mode, this.line.count);
+    this.watches.add(watch);
+    return watch;
+  }
+
+  forget(watch: Watch): void {
+    this.watches.delete(watch);
+  }
+
+  /** The line counted an interrupt: wake the waiters. */
+  interrupted(): void {
+    const { scheduler } = this.clock;
+    for (const watch of this.watches) {
+      if (watch.mode === "epoll" && !watch.pending) {
+        watch.pending = scheduler.schedule(() => this.wake(watch), this.wakeLatency);
+      }
+    }
+    if (!this.signalPending && [...this.watches].some((w) => w.mode === "sigio")) {
+      this.signalPending = scheduler.schedule(() => {
+        this.signalPending = undefined;
+        for (const watch of [...this.watches]) if (watch.mode === "sigio") this.wake(watch);
+      }, this.wakeLatency);
+    }
+  }
+
+  /** Stop every watch; with a reason, tell their listeners first (unplug, I/O error). */
+  shutdown(reason: RxuioError | undefined): void {
+    this.failure = reason;
+    const watches = [...this.watches];
+    for (const watch of watches) watch.stop();
+    this.signalPending?.unsubscribe();
+    if (reason) for (const watch of watches) watch.listener.error(reason);
+  }
+
+  private wake(watch: Watch): void {
+    watch.pending = undefined;
+    if (watch.stopped || !this.line) return;
+    const count = this.line.count;
+    const delta = (count - watch.lastSeen) | 0;
+    // Nothing new (EAGAIN on the non-blocking read): a coalesced signal or a
+    // wake-up for interrupts another read already consumed.
+    if (delta === 0) return;
+    watch.lastSeen = count;
+    let values: (number | bigint)[];
+    try {
+      values = watch.snapshot.map((reg) => readRegister(this.regions, reg));
+    } catch (err) {
+      watch.stop();
+      watch.listener.error(err as RxuioError);
+      return;
+    }
+    const event: IrqSnapshot = { count, missed: delta - 1, time: this.clock.nowNs(), values };
+    watch.listener.next([event]);
+  }
+}
+
+function readRegister(regions: readonly Region[], reg: SnapshotRegister): number | bigint {
+  const region = regions[reg.region];
+  if (!region) throw new RxuioError("ERANGE", `no region ${reg.region}`);
+  switch (reg.width) {
+    case 8:
+      return region.read8(reg.offset);
+    case 16:
+      return region.read16(reg.offset);
+    case 32:
+      return region.read32(reg.offset);
+    case 64:
+      return region.read64(reg.offset);
+  }
+}
