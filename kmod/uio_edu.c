@@ -9,10 +9,11 @@
  * map 0: BAR0, the 1 MiB register window.
  * map 1: one page of DMA-coherent memory for edu's DMA engine; its sysfs
  *        "addr" is the bus address to program into 0x80/0x88. Linux 6.1
- *        has no UIO memtype for DMA memory, so the page is exported as
- *        UIO_MEM_PHYS and probe refuses to bind where an IOMMU makes the
- *        bus address differ from the physical one. Like uio_dmem_genirq,
- *        the page is freed on unbind: unmap it first.
+ *        has no UIO_MEM_DMA_COHERENT, so the page is exported as
+ *        UIO_MEM_IOVA (mapped cached, by physical address, as
+ *        uio_hv_generic does) and probe refuses to bind where an IOMMU
+ *        makes the bus address differ from the physical one. The page is
+ *        freed on unbind, mapped or not: unmap it first.
  * irq:   MSI. The handler acks the bits it reads from 0x24 through 0x64
  *        (edu keeps interrupting otherwise). Writing 0 or 1 to /dev/uioN
  *        masks or unmasks the vector; uio_pci_generic cannot do that.
@@ -99,7 +100,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->info.mem[1].name = "dma";
 	edu->info.mem[1].addr = dma;
 	edu->info.mem[1].size = PAGE_SIZE;
-	edu->info.mem[1].memtype = UIO_MEM_PHYS;
+	edu->info.mem[1].memtype = UIO_MEM_IOVA;
 	edu->info.irq = pci_irq_vector(pdev, 0);
 	edu->info.handler = edu_irqhandler;
 	edu->info.irqcontrol = edu_irqcontrol;

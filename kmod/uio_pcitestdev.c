@@ -18,7 +18,8 @@
 #include <linux/pci.h>
 #include <linux/uio_driver.h>
 
-static int pcitestdev_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+static int pcitestdev_probe(struct pci_dev *pdev,
+			    const struct pci_device_id *id)
 {
 	struct device *dev = &pdev->dev;
 	struct uio_info *info;
@@ -26,7 +27,8 @@ static int pcitestdev_probe(struct pci_dev *pdev, const struct pci_device_id *id
 
 	if (!(pci_resource_flags(pdev, 0) & IORESOURCE_MEM) ||
 	    !(pci_resource_flags(pdev, 1) & IORESOURCE_IO))
-		return dev_err_probe(dev, -ENODEV, "expected BAR0 MMIO, BAR1 I/O\n");
+		return dev_err_probe(dev, -ENODEV,
+				     "expected BAR0 MMIO and BAR1 I/O\n");
 
 	info = devm_kzalloc(dev, sizeof(*info), GFP_KERNEL);
 	if (!info)

@@ -73,7 +73,8 @@ static enum hrtimer_restart vadc_tick(struct hrtimer *timer)
 
 	if (hz != vadc->rate) {	/* a new rate starts a new schedule */
 		vadc->rate = hz;
-		vadc->t0 = now;
+		/* from this tick's expiry, not now: jitter can't pair ticks */
+		vadc->t0 = hrtimer_get_expires(timer);
 		vadc->made = 0;
 	}
 	due = mul_u64_u32_div(ktime_to_ns(ktime_sub(now, vadc->t0)), hz,
@@ -140,7 +141,8 @@ static int vadc_probe(struct platform_device *pdev)
 	if (!vadc)
 		return -ENOMEM;
 	/* Whole pages, not kmalloc: UIO_MEM_LOGICAL maps them by refcount. */
-	vadc->regs = (u32 *)devm_get_free_pages(dev, GFP_KERNEL | __GFP_ZERO, 0);
+	vadc->regs = (u32 *)devm_get_free_pages(dev, GFP_KERNEL | __GFP_ZERO,
+						0);
 	if (!vadc->regs)
 		return -ENOMEM;
 	vadc->regs[VADC_ID] = VADC_MAGIC;
@@ -180,7 +182,8 @@ static int __init vadc_init(void)
 	if (ret)
 		return ret;
 	vadc_pdev = platform_device_register_simple("uio_vadc",
-						    PLATFORM_DEVID_NONE, NULL, 0);
+						    PLATFORM_DEVID_NONE,
+						    NULL, 0);
 	if (IS_ERR(vadc_pdev)) {
 		platform_driver_unregister(&vadc_driver);
 		return PTR_ERR(vadc_pdev);
