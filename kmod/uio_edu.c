@@ -12,14 +12,16 @@
  *        has no UIO_MEM_DMA_COHERENT, so the page is exported as
  *        UIO_MEM_IOVA (mapped cached, by physical address, as
  *        uio_hv_generic does) and probe refuses to bind where an IOMMU
- *        makes the bus address differ from the physical one. The page is
- *        freed on unbind, mapped or not: unmap it first.
+ *        makes the bus address differ from the physical one. Mappings
+ *        hold a reference on the page, so an unbind or a hot-unplug never
+ *        leaves user space mapping freed memory.
  * irq:   MSI. The handler acks the bits it reads from 0x24 through 0x64
  *        (edu keeps interrupting otherwise). Writing 0 or 1 to /dev/uioN
  *        masks or unmasks the vector; uio_pci_generic cannot do that.
  */
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/uio_driver.h>
@@ -32,6 +34,7 @@
 struct uio_edu {
 	struct uio_info info;
 	unsigned long flags;
+	void *dma_buf;
 };
 
 static irqreturn_t edu_irqhandler(int irq, struct uio_info *info)
@@ -57,12 +60,29 @@ static int edu_irqcontrol(struct uio_info *info, s32 irq_on)
 	return 0;
 }
 
+/*
+ * The DMA page is inserted by reference (vm_insert_page) rather than by
+ * PFN: dmam_ frees it on unbind, and a live mapping must keep it alive.
+ */
+static int edu_mmap(struct uio_info *info, struct vm_area_struct *vma)
+{
+	struct uio_edu *edu = container_of(info, struct uio_edu, info);
+	/* uio checked that vm_pgoff names a map and the length fits it */
+	struct uio_mem *mem = &info->mem[vma->vm_pgoff];
+
+	if (vma->vm_pgoff == 1)
+		return vm_insert_page(vma, vma->vm_start,
+				      virt_to_page(edu->dma_buf));
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	return remap_pfn_range(vma, vma->vm_start, mem->addr >> PAGE_SHIFT,
+			       vma->vm_end - vma->vm_start, vma->vm_page_prot);
+}
+
 static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct device *dev = &pdev->dev;
 	struct uio_edu *edu;
 	dma_addr_t dma;
-	void *buf;
 	int ret;
 
 	edu = devm_kzalloc(dev, sizeof(*edu), GFP_KERNEL);
@@ -79,10 +99,10 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(EDU_DMA_BITS));
 	if (ret)
 		return ret;
-	buf = dmam_alloc_coherent(dev, PAGE_SIZE, &dma, GFP_KERNEL);
-	if (!buf)
+	edu->dma_buf = dmam_alloc_coherent(dev, PAGE_SIZE, &dma, GFP_KERNEL);
+	if (!edu->dma_buf)
 		return -ENOMEM;
-	if (!virt_addr_valid(buf) || virt_to_phys(buf) != dma)
+	if (!virt_addr_valid(edu->dma_buf) || virt_to_phys(edu->dma_buf) != dma)
 		return dev_err_probe(dev, -EOPNOTSUPP,
 				     "DMA address is translated; map 1 would be wrong\n");
 
@@ -104,6 +124,7 @@ static int edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	edu->info.irq = pci_irq_vector(pdev, 0);
 	edu->info.handler = edu_irqhandler;
 	edu->info.irqcontrol = edu_irqcontrol;
+	edu->info.mmap = edu_mmap;
 
 	return devm_uio_register_device(dev, &edu->info);
 }
