@@ -1,0 +1,50 @@
+import { Observable } from "rxjs";
+import { RxuioError } from "../../errors.js";
+import type { Backend, EventMode, IrqSnapshot, SnapshotRegister } from "../../devices/backend.js";
+import { untilClosed } from "../until-closed.js";
+
+/**
+ * One backend watch as a cold Observable: subscribing opens the watch,
+ * unsubscribing stops it. Each wake-up's batch is emitted in order; the
+ * stream ends with the device (see untilClosed).
+ */
+export function eventWatch(
+  device: Backend,
+  mode: EventMode,
+  snapshot: readonly SnapshotRegister[],
+): Observable<IrqSnapshot> {
+  return new Observable<IrqSnapshot>((subscriber) => {
+    const modes = device.events.modes ?? ["epoll"];
+    if (!modes.includes(mode)) {
+      throw new RxuioError(
+        "ENOSYS",
+        `${device.info.devicePath} does not support ${mode} notification`,
+        {
+          path: device.info.devicePath,
+          value: mode,
+          hint: `Use one of: ${modes.join(", ")}`,
+        },
+      );
+    }
+    if (!device.events.hasIrq) {
+      throw new RxuioError("ENOSYS", `${device.info.devicePath} has no interrupt`, {
+        path: device.info.devicePath,
+        hint: "Poll its registers with poll() instead",
+      });
+    }
+    const watch = device.events.watch(
+      {
+        next(events) {
+          for (const event of events) {
+            // A downstream take()/unsubscribe mid-batch ends delivery at once.
+            if (subscriber.closed) return;
+            subscriber.next(event);
+          }
+        },
+        error: (err) => subscriber.error(err),
+      },
+      snapshot.length > 0 ? { mode, snapshot } : { mode },
+    );
+    return () => watch.stop();
+  }).pipe(untilClosed(device));
+}
