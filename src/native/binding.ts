@@ -1,0 +1,132 @@
+import { createRequire } from "node:module";
+import { RxuioError } from "../errors.js";
+
+/**
+ * The compiled addon, build/Release/rxuio.node, and the raw shapes of what it
+ * exports. Only src/native uses these shapes; everyone else goes through the
+ * wrappers (NativeRegion, NativeEventFd, NativePorts), which map native
+ * errors to RxuioError. The addon is loaded on first use, so code that never
+ * touches hardware (the simulator, the CLI's help) runs without it.
+ */
+
+/** A mapped region as the addon sees it; see native/region.h. */
+export interface RegionHandle {
+  readonly size: number;
+  readonly closed: boolean;
+  readonly viewIsCopy: boolean;
+  read8(offset: number): number;
+  read16(offset: number): number;
+  read32(offset: number): number;
+  read64(offset: number): bigint;
+  write8(offset: number, value: number): void;
+  write16(offset: number, value: number): void;
+  write32(offset: number, value: number): void;
+  write64(offset: number, value: bigint): void;
+  readBlock(offset: number, length: number): Buffer;
+  writeBlock(offset: number, data: Uint8Array): void;
+  view(): Uint8Array;
+  close(): void;
+}
+
+/**
+ * The arrays a watch fills before each onWake(n): entries [0, n) of counts
+ * and missed, time[0] for the wake-up, and one slot per snapshot register in
+ * values (widths up to 32) or values64 (width 64). Allocated once per watch.
+ */
+export interface EventBatch {
+  readonly counts: Int32Array;
+  readonly missed: Uint32Array;
+  readonly time: BigUint64Array;
+  readonly values: Float64Array;
+  readonly values64: BigUint64Array;
+}
+
+/** A register the addon reads at each wake-up. */
+export interface SnapshotHandle {
+  readonly region: RegionHandle;
+  readonly offset: number;
+  readonly width: number;
+}
+
+/** An open event fd as the addon sees it; see native/event_fd.h. */
+export interface EventFdHandle {
+  readonly closed: boolean;
+  readonly watching: boolean;
+  read(): number | undefined;
+  write(value: number): void;
+  watch(
+    onWake: (n: number) => void,
+    onError: (err: unknown) => void,
+    snapshot: readonly SnapshotHandle[] | undefined,
+  ): EventBatch;
+  unwatch(): void;
+  setAsync(enabled: boolean): void;
+  close(): void;
+}
+
+/** An ioperm'd port range as the addon sees it; see native/ports.h. */
+export interface PortsHandle {
+  readonly closed: boolean;
+  inb(offset: number): number;
+  inw(offset: number): number;
+  inl(offset: number): number;
+  outb(offset: number, value: number): void;
+  outw(offset: number, value: number): void;
+  outl(offset: number, value: number): void;
+  close(): void;
+}
+
+export interface Addon {
+  pageSize(): number;
+  monotonicNow(): bigint;
+  Region: new (
+    path: string,
+    fileOffset: number,
+    inPageOffset: number,
+    length: number,
+    writable: boolean,
+    copyViews: boolean,
+  ) => RegionHandle;
+  EventFd: new (path: string, writable: boolean, baseline: number | undefined) => EventFdHandle;
+  Ports: new (start: number, size: number) => PortsHandle;
+}
+
+// Relative to this file in both src/native/ (tests) and dist/native/ (package).
+const ADDON_PATH = "../../build/Release/rxuio.node";
+
+let loaded: Addon | undefined;
+
+/** The addon, loaded once. Throws ENOSYS with what to run when it is missing or stale. */
+export function addon(): Addon {
+  if (loaded === undefined) {
+    const require = createRequire(import.meta.url);
+    try {
+      loaded = require(ADDON_PATH) as Addon;
+    } catch (err) {
+      const missing =
+        typeof err === "object" && err !== null && "code" in err && err.code === "MODULE_NOT_FOUND";
+      throw new RxuioError(
+        "ENOSYS",
+        missing
+          ? "The rxuio native addon (build/Release/rxuio.node) is not built"
+          : "The rxuio native addon (build/Release/rxuio.node) failed to load",
+        {
+          path: ADDON_PATH,
+          cause: err,
+          hint: "Run `npm ci` (or `npx node-gyp rebuild`) in the rxuio package to build it for this Node.js",
+        },
+      );
+    }
+  }
+  return loaded;
+}
+
+/** The system page size: map N of /dev/uioN starts at file offset N * pageSize(). */
+export function pageSize(): number {
+  return addon().pageSize();
+}
+
+/** CLOCK_MONOTONIC in nanoseconds, the time base of every IrqEvent.time. */
+export function monotonicNow(): bigint {
+  return addon().monotonicNow();
+}
