@@ -10,6 +10,7 @@ import { GuestReport, REPORT_FILE } from "../guest/runner/protocol.js";
 import { GUEST_RUNNER } from "./guest-build.js";
 import { GUEST_SHARE_DIR } from "./init-script.js";
 import { buildInitramfs } from "./initramfs.js";
+import { buildKmod } from "./kmod-build.js";
 import type { LabTools } from "./lab-probe.js";
 import { resolveModuleOrder, type ModuleLoad } from "./module-order.js";
 import { qemuArgs } from "./qemu-command.js";
@@ -37,6 +38,8 @@ export interface GuestBootOptions {
   readonly kernelModules?: readonly string[];
   /** Out-of-tree modules to insmod after the in-tree ones, in order. */
   readonly extraModules?: readonly ExtraModule[];
+  /** Run `make -C kmod` for the lab kernel before booting (for extraModules from kmod/). */
+  readonly buildKmod?: boolean;
   /** PCI ids ("vendor device") to bind to uio_pci_generic; loads it when non-empty. */
   readonly uioPciGenericIds?: readonly string[];
   /** Extra environment for the guest runner. */
@@ -96,6 +99,7 @@ export async function bootGuest(
   projectDir: string,
   options: GuestBootOptions,
 ): Promise<GuestRun> {
+  if (options.buildKmod) await buildKmod(projectDir, tools.kernel);
   const cacheDir = join(projectDir, ".lab");
   const initramfs = await buildInitramfs({
     kernelVersion: tools.kernel.version,
@@ -205,6 +209,8 @@ export async function bootGuest(
   await writeFile(join(cacheDir, "logs", `${options.suite}.serial.log`), serialLog);
   if (failure === undefined && process.env["RXUIO_LAB_KEEP"] === undefined) {
     await rm(shareDir, { recursive: true, force: true });
+  } else if (failure !== undefined) {
+    failure += ` (the run's share, with run.sh and report.json, is kept at ${shareDir})`;
   }
   return { report, failure, serialLog, bootMs, totalMs, command: [tools.qemu, ...args] };
 }

@@ -51,7 +51,7 @@ export async function initramfsKey(inputs: InitramfsInputs): Promise<string> {
   return hash.digest("hex").slice(0, 16);
 }
 
-/** Runs a command, feeding `input` on stdin; resolves with stdout as a stream into `sink`. */
+/** Archives `entries` (paths relative to `cwd`) as newc cpio, gzipped into `out`. */
 async function runCpio(
   cpio: string,
   cwd: string,
@@ -129,6 +129,12 @@ export async function buildInitramfs(inputs: InitramfsInputs): Promise<string> {
     const partial = `${target}.${process.pid}.partial`;
     await runCpio(inputs.cpio, staging, await listTree(staging), partial);
     await rename(partial, target);
+    // Older images (another kernel, an older /init) are never used again.
+    for (const file of await readdir(inputs.cacheDir)) {
+      if (/^initramfs-.*\.cpio\.gz$/.test(file) && join(inputs.cacheDir, file) !== target) {
+        await rm(join(inputs.cacheDir, file), { force: true });
+      }
+    }
     return target;
   } finally {
     await rm(staging, { recursive: true, force: true });

@@ -14,7 +14,8 @@ import { defineGuestSuite } from "../runner/guest-suite.js";
  * The harness proving itself with plain node fs — no rxuio code — so a broken
  * lab is told apart from a broken library: edu bound to uio_pci_generic shows
  * up in sysfs and /dev, pci-testdev was added by an extra -device, an extra
- * module was loaded with its parameters, and the QEMU monitor answers.
+ * module was loaded with its parameters, and the QEMU monitor answers (and
+ * hot-unplugs edu on request, as the fault tests of kmod/ need).
  */
 const uio0 = "/sys/class/uio/uio0";
 
@@ -59,5 +60,17 @@ export default defineGuestSuite({
     const output = await t.monitor("info pci");
     assert.match(output, /Vendor ID: 1234 Device ID: 11e8|1234:11e8/i);
     t.log(`monitor answered with ${output.length} bytes`);
+  },
+
+  "device_del through the monitor hot-unplugs edu while /dev/uio0 is open": async (t) => {
+    const fd = openSync("/dev/uio0", constants.O_RDONLY | constants.O_NONBLOCK);
+    t.defer(() => closeSync(fd));
+    await t.monitor("device_del edu0");
+    // ACPI hot-unplug is asynchronous: the uio node goes first, the PCI device after.
+    const deadline = Date.now() + 10_000;
+    while (existsSync(uio0) || pciDevices("0x1234", "0x11e8").length > 0) {
+      assert.ok(Date.now() < deadline, "edu still present 10 s after device_del");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   },
 });
