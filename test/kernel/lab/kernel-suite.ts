@@ -1,22 +1,12 @@
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileGuest, listGuestTests } from "./guest-build.js";
 import { bootGuest, type GuestBootOptions, type GuestRun } from "./guest-boot.js";
-import { decideKernelPolicy, loudBanner } from "./kernel-policy.js";
-import { probeLab } from "./lab-probe.js";
+import { kernelLabGate } from "./lab-gate.js";
+import { PROJECT_DIR } from "./project-root.js";
 import type { GuestTestResult } from "../guest/runner/protocol.js";
 
-/**
- * Declares a host-side vitest file for one guest suite: one guest boot per
- * file (beforeAll), one vitest test per guest test, plus a test that the boot
- * itself went cleanly. Use with top-level await:
- *
- *   await defineKernelSuite({ suite: "edu-uio-pci-generic", devices: ["edu"], uioPciGenericIds: ["1234 11e8"] });
- *
- * Without the lab the tests are reported as skipped after a loud banner on
- * stderr; with RXUIO_REQUIRE_KERNEL=1 they fail with the same explanation.
- */
-export const PROJECT_DIR = fileURLToPath(new URL("../../../", import.meta.url));
+/** Re-exported for test files that locate kmod/ or other project files. */
+export { PROJECT_DIR } from "./project-root.js";
 
 /** The last lines of the serial log: enough context without drowning the report. */
 function serialTail(run: GuestRun, lines = 60): string {
@@ -33,29 +23,20 @@ function guestFailure(result: GuestTestResult): Error {
   return err;
 }
 
+/**
+ * Declares a host-side vitest file for one guest suite: one guest boot per
+ * file (beforeAll), one vitest test per guest test, plus a test that the boot
+ * itself went cleanly. Use with top-level await:
+ *
+ *   await defineKernelSuite({ suite: "edu-uio-pci-generic", devices: ["edu"], uioPciGenericIds: ["1234 11e8"] });
+ *
+ * Without the lab the tests are reported as skipped after a loud banner on
+ * stderr; with RXUIO_REQUIRE_KERNEL=1 they fail with the same explanation.
+ */
 export async function defineKernelSuite(options: GuestBootOptions): Promise<void> {
-  const probe = probeLab();
-  const policy = decideKernelPolicy(probe.gaps, process.env);
   const title = `${options.suite} (in a QEMU guest)`;
-
-  if (policy.action === "skip") {
-    process.stderr.write(loudBanner(policy.message));
-    describe(title, () =>
-      it.skip(`kernel lab not installed: ${policy.message.split("\n")[0]}`, () => {}),
-    );
-    return;
-  }
-  if (policy.action === "fail" || !probe.ready) {
-    const message = policy.action === "fail" ? policy.message : "kernel lab probe failed";
-    describe(title, () =>
-      it("the kernel lab is installed", () => {
-        throw new Error(message);
-      }),
-    );
-    return;
-  }
-
-  const tools = probe.tools;
+  const tools = kernelLabGate(title);
+  if (tools === undefined) return;
   await compileGuest(PROJECT_DIR);
   const names = await listGuestTests(PROJECT_DIR, options.suite);
 
