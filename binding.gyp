@@ -11,7 +11,8 @@
         "native/errors.cc",
         "native/event_fd.cc",
         "native/ports.cc",
-        "native/region.cc"
+        "native/region.cc",
+        "native/register_access.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

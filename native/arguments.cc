@@ -8,20 +8,31 @@
 
 namespace rxuio {
 
-int64_t IntegerArg(const Napi::Value& value, const char* what, int64_t min, int64_t max) {
-  Napi::Env env = value.Env();
-  if (!value.IsNumber()) ThrowCoded(env, "EINVAL", std::string(what) + " must be a number");
-  double d = value.As<Napi::Number>().DoubleValue();
+namespace {
+
+std::string Shown(double d) {
   char shown[64];
   std::snprintf(shown, sizeof shown, "%.17g", d);
+  return shown;
+}
+
+}  // namespace
+
+int64_t IntegerArg(const Napi::Value& value, const char* what, int64_t min, int64_t max) {
+  Napi::Env env = value.Env();
+  double d = 0;
+  // One N-API call both type-checks and reads: this sits on every register access.
+  if (napi_get_value_double(env, value, &d) != napi_ok) {
+    ThrowCoded(env, "EINVAL", std::string(what) + " must be a number");
+  }
   if (!std::isfinite(d) || std::trunc(d) != d) {
-    ThrowCoded(env, "EINVAL", std::string(what) + " must be an integer, got " + shown);
+    ThrowCoded(env, "EINVAL", std::string(what) + " must be an integer, got " + Shown(d));
   }
   // Compare as doubles first: casting an out-of-range double to int64 is UB.
   if (d < static_cast<double>(min) || d > static_cast<double>(max)) {
     char range[96];
     std::snprintf(range, sizeof range, "[%" PRId64 ", %" PRId64 "]", min, max);
-    ThrowCoded(env, "ERANGE", std::string(what) + " " + shown + " is outside " + range);
+    ThrowCoded(env, "ERANGE", std::string(what) + " " + Shown(d) + " is outside " + range);
   }
   return static_cast<int64_t>(d);
 }

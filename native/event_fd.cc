@@ -140,16 +140,15 @@ Napi::Value EventFd::StartWatch(const Napi::CallbackInfo& info) {
       const std::string at = "snapshot[" + std::to_string(i) + "]";
       if (!entry.IsObject()) ThrowCoded(env, "EINVAL", at + " must be { region, offset, width }");
       Napi::Object reg = entry.As<Napi::Object>();
-      Region* region = Region::FromValue(reg.Get("region"));
-      if (region == nullptr) ThrowCoded(env, "EINVAL", at + ".region must be a native Region");
+      std::shared_ptr<RegionState> region = Region::StateOf(reg.Get("region"));
+      if (!region) ThrowCoded(env, "EINVAL", at + ".region must be a native Region");
       const int64_t width = IntegerArg(reg.Get("width"), "width", 0, 64);
       if (width != 8 && width != 16 && width != 32 && width != 64) {
         ThrowCoded(env, "EINVAL", at + ".width must be 8, 16, 32 or 64");
       }
       const int64_t offset = IntegerArg(reg.Get("offset"), "offset", -kMaxSafeInteger, kMaxSafeInteger);
       region->CheckAccess(env, offset, static_cast<size_t>(width / 8));
-      w->snapshot.push_back({region, Napi::Persistent(reg.Get("region").As<Napi::Object>()),
-                             static_cast<size_t>(offset), static_cast<size_t>(width / 8)});
+      w->snapshot.push_back({region, static_cast<size_t>(offset), static_cast<size_t>(width / 8)});
     }
   }
 
@@ -294,7 +293,7 @@ void EventFd::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
     time.Data()[0] = now;
     for (size_t i = 0; i < k; ++i) {
       const SnapshotRegister& reg = w->snapshot[i];
-      const uint64_t v = reg.region->ReadChecked(reg.offset, reg.bytes);
+      const uint64_t v = reg.region->Read(reg.offset, reg.bytes);
       if (reg.bytes == 8) {
         values64.Data()[i] = v;
       } else {

@@ -34,8 +34,9 @@ class EventFd : public Napi::ObjectWrap<EventFd> {
 
  private:
   struct SnapshotRegister {
-    Region* region;
-    Napi::ObjectReference keep;  // holds the Region alive while watched
+    // A share of the region's state: valid memory even if the Region object
+    // is collected, and closed() once the region is closed.
+    std::shared_ptr<RegionState> region;
     size_t offset;
     size_t bytes;
   };

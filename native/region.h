@@ -1,11 +1,11 @@
 // A region: one mmap of a file (a /dev/uioN map, or a regular file in tests)
 // with volatile, width-exact, bounds- and alignment-checked access.
 //
-// Safety model: the mapping is shared (std::shared_ptr) between the Region
-// and every zero-copy view handed to JS. close() detaches those views and
-// unmaps at once, so no JS value can reach unmapped memory; if the Region is
-// garbage-collected without close(), the mapping lives on until the last view
-// is collected.
+// Safety model: the mapping is shared (std::shared_ptr) between the Region,
+// its register accessors and every zero-copy view handed to JS. close()
+// detaches those views, marks the state closed and unmaps at once, so no JS
+// value can reach unmapped memory; if the Region is garbage-collected without
+// close(), the mapping lives on until the last view is collected.
 #pragma once
 
 #include <napi.h>
@@ -30,37 +30,35 @@ class Mapping {
   size_t length_;
 };
 
+// What the Region, its register accessors and snapshot readers share.
+struct RegionState {
+  std::shared_ptr<Mapping> mapping;
+  // base + inPageOffset while open; nullptr once closed.
+  volatile uint8_t* data = nullptr;
+  size_t length = 0;
+  bool writable = false;
+
+  bool closed() const { return data == nullptr; }
+  // Throws ECLOSED / ERANGE / EALIGN unless `bytes` at `offset` may be accessed.
+  void CheckAccess(Napi::Env env, int64_t offset, size_t bytes) const;
+  // A volatile read of 1, 2, 4 or 8 bytes; call CheckAccess first.
+  uint64_t Read(size_t offset, size_t bytes) const;
+};
+
 class Region : public Napi::ObjectWrap<Region> {
  public:
   static Napi::Function Define(Napi::Env env);
 
-  // The Region wrapped by `value`, or nullptr when `value` is not one
-  // (checked with a napi type tag, so a spoofed prototype cannot pass).
-  static Region* FromValue(const Napi::Value& value);
+  // The state of the Region wrapped by `value`, or nullptr when `value` is
+  // not one (checked with a napi type tag, so a spoofed prototype cannot pass).
+  static std::shared_ptr<RegionState> StateOf(const Napi::Value& value);
 
   // new Region(path, fileOffset, inPageOffset, length, writable, copyViews)
   explicit Region(const Napi::CallbackInfo& info);
 
-  bool closed() const { return data_ == nullptr; }
-
-  // Throws ECLOSED / ERANGE / EALIGN unless `bytes` at `offset` may be read.
-  void CheckAccess(Napi::Env env, int64_t offset, size_t bytes) const;
-  // A volatile read of 1, 2, 4 or 8 bytes; call CheckAccess first.
-  uint64_t ReadChecked(size_t offset, size_t bytes) const;
-
  private:
-  size_t OffsetArg(const Napi::Value& value, size_t bytes) const;
-  void CheckWritable(Napi::Env env) const;
   Napi::Value CopyOut(Napi::Env env, size_t offset, size_t length) const;
 
-  Napi::Value Read8(const Napi::CallbackInfo& info);
-  Napi::Value Read16(const Napi::CallbackInfo& info);
-  Napi::Value Read32(const Napi::CallbackInfo& info);
-  Napi::Value Read64(const Napi::CallbackInfo& info);
-  void Write8(const Napi::CallbackInfo& info);
-  void Write16(const Napi::CallbackInfo& info);
-  void Write32(const Napi::CallbackInfo& info);
-  void Write64(const Napi::CallbackInfo& info);
   Napi::Value ReadBlock(const Napi::CallbackInfo& info);
   void WriteBlock(const Napi::CallbackInfo& info);
   Napi::Value View(const Napi::CallbackInfo& info);
@@ -69,11 +67,7 @@ class Region : public Napi::ObjectWrap<Region> {
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
   Napi::Value GetViewIsCopy(const Napi::CallbackInfo& info);
 
-  std::shared_ptr<Mapping> mapping_;
-  // base + inPageOffset while open; nullptr once closed.
-  volatile uint8_t* data_ = nullptr;
-  size_t length_ = 0;
-  bool writable_ = false;
+  std::shared_ptr<RegionState> state_;
   bool copy_views_ = false;
   // Weak: the one external ArrayBuffer currently handed out, to detach on close.
   Napi::Reference<Napi::ArrayBuffer> view_;
