@@ -1,0 +1,36 @@
+import { describe, it } from "vitest";
+import { changes } from "../../../src/streams/operators/changes.js";
+import { testScheduler } from "../sim-fixtures.js";
+
+describe("changes", () => {
+  it("emits the first value and each change, then completes", () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold("--1--1--2--2--2--1--|");
+      expectObservable(source.pipe(changes())).toBe("--1-----2--------1--|");
+      expectSubscriptions(source.subscriptions).toBe("^-------------------!");
+    });
+  });
+
+  it("compares bigint values and accepts a custom equality", () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(cold("-a-b-c|", { a: 1n, b: 1n, c: 2n }).pipe(changes())).toBe("-a---c|", {
+        a: 1n,
+        c: 2n,
+      });
+      const byParity = changes<number>((x, y) => x % 2 === y % 2);
+      expectObservable(cold("-a-b-c|", { a: 1, b: 3, c: 4 }).pipe(byParity)).toBe("-a---c|", {
+        a: 1,
+        c: 4,
+      });
+    });
+  });
+
+  it("passes errors through and stops on unsubscribe", () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      expectObservable(cold("-1-1-#").pipe(changes())).toBe("-1---#");
+      const endless = cold("-1-2-3-4");
+      expectObservable(endless.pipe(changes()), "^--!").toBe("-1-");
+      expectSubscriptions(endless.subscriptions).toBe("^--!");
+    });
+  });
+});
