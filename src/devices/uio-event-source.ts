@@ -34,10 +34,25 @@ export interface EventSourceHost {
  *
  * When the device closes, watches stop without further calls (the device's
  * onClose says why); a watch whose event fd fails reports it through
- * `listener.error`, and an ENODEV failure (unplug) closes the whole device.
+ * `listener.error`, and an unplug (the fd fails with EIO or ENODEV) is
+ * reported as ENODEV and closes the whole device.
  */
+/**
+ * Stops and closes an event fd. After an unplug the kernel may already have
+ * torn the file down; failing to release it changes nothing for the caller.
+ */
+function release(fd: UioEventFd): void {
+  try {
+    fd.unwatch();
+    fd.close();
+  } catch {
+    /* already gone */
+  }
+}
+
 export class UioEventSource implements EventSource {
-  readonly #watches = new Set<UioEventFd>();
+  /** The stop function of each running watch. */
+  readonly #watches = new Set<() => void>();
 
   constructor(private readonly host: EventSourceHost) {}
 
@@ -81,16 +96,15 @@ export class UioEventSource implements EventSource {
     // the kernel starts the new file's last-seen count at open.
     const baseline = this.#currentCount();
     const watched = io.openEventFd(info.devicePath, { baseline });
-    this.#watches.add(watched);
 
     let stopped = false;
     const stop = () => {
       if (stopped) return;
       stopped = true;
-      this.#watches.delete(watched);
-      watched.unwatch();
-      watched.close();
+      this.#watches.delete(stop);
+      release(watched);
     };
+    this.#watches.add(stop);
     try {
       watched.watch(
         (events) => {
@@ -99,8 +113,9 @@ export class UioEventSource implements EventSource {
         (err) => {
           if (stopped) return;
           stop();
-          listener.error(err);
-          if (err.code === "ENODEV") this.host.fail(err);
+          const failure = this.#unplugged(err) ?? err;
+          listener.error(failure);
+          if (failure !== err) this.host.fail(failure);
         },
         { snapshot, mode },
       );
@@ -111,19 +126,31 @@ export class UioEventSource implements EventSource {
     return { stop };
   }
 
-  /** Stops every watch; called by the device on close. */
+  /** Stops every watch; called by the device on close. Listeners get no further calls. */
   stopAll(): void {
-    for (const fd of [...this.#watches]) {
-      this.#watches.delete(fd);
-      // The fd may belong to an unplugged device; failing to release it
-      // changes nothing for the caller, who is closing anyway.
-      try {
-        fd.unwatch();
-        fd.close();
-      } catch {
-        /* already gone */
-      }
-    }
+    for (const stop of [...this.#watches]) stop();
+  }
+
+  /**
+   * An event fd that worked and then fails with EIO or ENODEV means the
+   * driver let go of the device: the kernel clears the device's info on
+   * unregister (hot-unplug, unbind, rmmod), and from then on reads give EIO
+   * and poll reports an error. (A device that never had an IRQ is refused
+   * before any watch starts, so EIO cannot mean that here.)
+   */
+  #unplugged(err: RxuioError): RxuioError | undefined {
+    if (err.code !== "EIO" && err.code !== "ENODEV") return undefined;
+    const { info } = this.host;
+    return new RxuioError(
+      "ENODEV",
+      `uio${info.index} (${info.name}) is gone: it was unplugged or its driver was unbound`,
+      {
+        path: info.devicePath,
+        errno: err.errno,
+        cause: err,
+        hint: "Open the device again once it is back (rxuio list shows what exists)",
+      },
+    );
   }
 
   #currentCount(): number {

@@ -219,32 +219,41 @@ describe("events", () => {
   it("reports a failed watch to its listener and keeps the device open unless it was unplugged", () => {
     const l = listener();
     dev.events.watch(l);
-    io.eventFds[1]?.fail(new RxuioError("EIO", "read failed"));
-    expect(l.errors.map((e) => e.code)).toEqual(["EIO"]);
+    io.eventFds[1]?.fail(new RxuioError("EINVAL", "snapshot register refused"));
+    expect(l.errors.map((e) => e.code)).toEqual(["EINVAL"]);
     expect(io.eventFds[1]?.closed).toBe(true);
     expect(dev.closed).toBe(false);
   });
 
-  it("closes the whole device with the reason when a watch sees the device unplugged", () => {
-    const onClose = vi.fn();
-    dev.onClose(onClose);
-    const region = dev.region(0);
-    const unplugged = listener();
-    const other = listener();
-    dev.events.watch(unplugged);
-    dev.events.watch(other);
-    const gone = new RxuioError("ENODEV", "device removed");
-    io.eventFds[1]?.fail(gone);
+  it.each(["ENODEV", "EIO"] as const)(
+    "closes the whole device as unplugged when a watch fails with %s",
+    (code) => {
+      const onClose = vi.fn();
+      dev.onClose(onClose);
+      const region = dev.region(0);
+      const unplugged = listener();
+      const other = listener();
+      dev.events.watch(unplugged);
+      const otherWatch = dev.events.watch(other);
+      const cause = new RxuioError(code, "read failed", { errno: code });
+      io.eventFds[1]?.fail(cause);
 
-    expect(unplugged.errors).toEqual([gone]);
-    expect(dev.closed).toBe(true);
-    expect(onClose).toHaveBeenCalledExactlyOnceWith(gone);
-    expect(io.eventFds.every((fd) => fd.closed)).toBe(true);
-    expect(thrown(() => region.read32(0)).code).toBe("ECLOSED");
-    const err = thrown(() => dev.region(0));
-    expect(err.code).toBe("ECLOSED");
-    expect(err.message).toContain("device removed");
-  });
+      const [reason] = unplugged.errors;
+      expect(reason).toMatchObject({ code: "ENODEV", cause, errno: code });
+      expect(reason?.message).toContain(
+        "uio1 (fpga-dma) is gone: it was unplugged or its driver was unbound",
+      );
+      expect(dev.closed).toBe(true);
+      expect(onClose).toHaveBeenCalledExactlyOnceWith(reason);
+      expect(other.errors).toEqual([]);
+      expect(io.eventFds.every((fd) => fd.closed)).toBe(true);
+      otherWatch.stop();
+      expect(thrown(() => region.read32(0)).code).toBe("ECLOSED");
+      const err = thrown(() => dev.region(0));
+      expect(err.code).toBe("ECLOSED");
+      expect(err.message).toContain("is gone");
+    },
+  );
 
   it("has no events to watch on a device without an IRQ", async () => {
     const quiet = await UioDevice.open(1, { sysfsRoot: root, devRoot, io: new FakeUioIo(false) });
