@@ -1,8 +1,9 @@
 import { RxuioError } from "../errors.js";
-import { pageSize } from "../native/binding.js";
+import { monotonicNow, pageSize } from "../native/binding.js";
 import { NativeEventFd } from "../native/event-fd.js";
 import { NativePorts } from "../native/ports.js";
 import { NativeRegion } from "../native/region.js";
+import { watchBySigio } from "./sigio-watch.js";
 import type { MappedRegion, MappedSnapshotRegister, UioIo } from "./uio-io.js";
 
 /**
@@ -12,18 +13,34 @@ import type { MappedRegion, MappedSnapshotRegister, UioIo } from "./uio-io.js";
  */
 export const nativeUioIo: UioIo = {
   pageSize,
-  eventModes: ["epoll"],
+  eventModes: ["epoll", "sigio"],
   openRegion: (path, mapping) => NativeRegion.open(path, mapping),
   openPorts: (start, size) => NativePorts.open(start, size),
   openEventFd(path, options) {
     const fd = NativeEventFd.open(path, options);
+    let stopSigio: (() => void) | undefined;
     return {
       read: () => fd.read(),
       write: (value) => fd.write(value),
-      watch: (onWake, onError, { snapshot }) =>
-        fd.watch(onWake, onError, { snapshot: snapshot?.map(nativeSnapshot) }),
-      unwatch: () => fd.unwatch(),
-      close: () => fd.close(),
+      watch(onWake, onError, { snapshot, mode }) {
+        if (mode === "sigio") {
+          stopSigio = watchBySigio(fd, onWake, onError, {
+            baseline: options.baseline,
+            snapshot,
+            now: monotonicNow,
+          });
+        } else {
+          fd.watch(onWake, onError, { snapshot: snapshot?.map(nativeSnapshot) });
+        }
+      },
+      unwatch() {
+        stopSigio?.();
+        fd.unwatch();
+      },
+      close() {
+        stopSigio?.();
+        fd.close();
+      },
     };
   },
 };
