@@ -171,7 +171,8 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
   #mappedRegion(index: number): MappedRegion {
     this.#assertOpen(`map ${index}`);
     let region = this.#regions.get(index);
-    if (region === undefined) {
+    // A region the caller closed is mapped afresh rather than handed back dead.
+    if (region === undefined || region.closed) {
       const map = this.#map(index);
       region = this.io.openRegion(this.info.devicePath, {
         index: map.index,

@@ -59,7 +59,7 @@ describe("rxuio list", () => {
     expect(out).toBe("");
     expect(err).toBe(
       `rxuio: Malformed sysfs attribute ${root}/class/uio/uio0/maps/map0/size: "0x1g000" ` +
-        `(Expecting HexNumber at size but instead got: "0x1g000\\n"). ` +
+        `(Expecting HexNumber at size but instead got: "0x1g000"). ` +
         "Expected the kernel's UIO format; a different kernel or a broken driver may have written it [EDECODE]\n",
     );
   });

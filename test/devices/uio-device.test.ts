@@ -124,6 +124,15 @@ describe("regions", () => {
     ]);
   });
 
+  it("maps a region again when the caller closed it", () => {
+    const regs = dev.region(0);
+    regs.close();
+    const again = dev.region(0);
+    expect(again).not.toBe(regs);
+    expect(again.closed).toBe(false);
+    expect(io.regions).toHaveLength(2);
+  });
+
   it("throws ERANGE listing the valid maps for an unknown index or name", () => {
     for (const ref of [3, "dma"]) {
       const err = thrown(() => dev.region(ref));

@@ -1,3 +1,4 @@
+import { RxuioError } from "../../errors.js";
 import type { IrqControl } from "../backend.js";
 import type { UioInfo } from "../sysfs/info.js";
 import { IrqcontrolWrite, type IrqcontrolWriter } from "./irqcontrol-write.js";
@@ -33,6 +34,12 @@ export function chooseIrqControl(
       return new PciIntx(`${info.sysfsPath}/device/config`);
     case "none":
       return new NoIrqControl(info.name);
+    default:
+      // Reachable from JavaScript callers, which the types do not protect.
+      throw new RxuioError("EINVAL", `Unknown irqControl ${JSON.stringify(kind)}`, {
+        value: kind,
+        hint: 'Use "auto", "irqcontrol", "pci-intx" or "none"',
+      });
   }
 }
 

@@ -20,7 +20,9 @@ export async function readAttributes<P extends t.Props>(
 ): Promise<t.TypeOf<t.TypeC<P>>> {
   const raw: Record<string, string | undefined> = {};
   for (const key of Object.keys(codec.props)) {
-    raw[key] = await readAttribute(join(dir, key));
+    // sysfs ends every value with a newline; dropping it here keeps it out
+    // of error messages (the codecs accept it either way).
+    raw[key] = (await readAttribute(join(dir, key)))?.replace(/\n$/, "");
   }
   const decoded = codec.decode(raw);
   if (!isLeft(decoded)) return decoded.right;
@@ -47,10 +49,10 @@ export async function readAttributes<P extends t.Props>(
       : getOrElse(() => "invalid value")(formatValidationError(first));
   throw new RxuioError(
     "EDECODE",
-    `Malformed sysfs attribute ${file}: ${JSON.stringify(text.trimEnd())} (${reason})`,
+    `Malformed sysfs attribute ${file}: ${JSON.stringify(text)} (${reason})`,
     {
       path: file,
-      value: text.trimEnd(),
+      value: text,
       hint: "Expected the kernel's UIO format; a different kernel or a broken driver may have written it",
     },
   );

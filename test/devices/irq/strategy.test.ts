@@ -41,6 +41,14 @@ describe("chooseIrqControl", () => {
     expect(chooseIrqControl("auto", platform, new RecordingWriter()).strategy).toBe("irqcontrol");
   });
 
+  it("refuses an unknown choice from untyped callers", async () => {
+    const edu = await readDeviceInfo(0, lab);
+    const choice = "intx" as unknown as "none";
+    const err = thrown(() => chooseIrqControl(choice, edu, new RecordingWriter()));
+    expect(err.code).toBe("EINVAL");
+    expect(err.message).toContain('Unknown irqControl "intx"');
+  });
+
   it("honours an explicit choice", async () => {
     const edu = await readDeviceInfo(0, lab);
     expect(chooseIrqControl("irqcontrol", edu, new RecordingWriter()).strategy).toBe("irqcontrol");
