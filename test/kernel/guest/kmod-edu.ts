@@ -3,6 +3,8 @@ import { listDevices } from "../../../src/devices/sysfs/discovery.js";
 import { UioDevice } from "../../../src/devices/uio-device.js";
 import { defineRegisters } from "../../../src/devices/registers/define-registers.js";
 import { EDU_ID, eduRegisters } from "../../../src/devices/registers/maps/edu.js";
+import { existsSync } from "node:fs";
+import { isRxuioError, type RxuioError } from "../../../src/errors.js";
 import { queueEvents } from "./kmod-event-queue.js";
 import type { GuestSuite, GuestTestContext } from "./runner/guest-suite.js";
 
@@ -158,5 +160,43 @@ export const eduTests: GuestSuite = {
     const firstDifference = back.findIndex((byte, i) => byte !== pattern[i]);
     assert.equal(firstDifference, -1, `byte ${firstDifference} differs`);
     assert.deepEqual(page.readBlock(0, DMA_LENGTH), pattern, "the source half is untouched");
+  },
+
+  // Last: it removes the device from this guest.
+  "uio_edu: hot-unplug while watched and mapped errors the watch, regions throw ECLOSED": async (
+    t,
+  ) => {
+    const dev = await openEdu(t);
+    const registers = dev.region(0);
+    const page = dev.region("dma");
+    page.write8(0, 0x5a);
+    const sysfs = dev.info.sysfsPath;
+    const failure = new Promise<RxuioError>((resolve) => {
+      const watch = dev.events.watch({ next: () => {}, error: resolve });
+      t.defer(() => watch.stop());
+    });
+    await t.monitor("device_del edu0");
+    const err = await Promise.race([
+      failure,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("the watch saw no error 10 s after device_del")), 10_000),
+      ),
+    ]);
+    assert.ok(isRxuioError(err), `a typed error, got ${String(err)}`);
+    t.log(`unplug reported as ${err.code}: ${err.message}`);
+    assert.ok(dev.closed, "the device closed itself");
+    assert.throws(
+      () => registers.read32(0),
+      (e: unknown) => isRxuioError(e, "ECLOSED"),
+    );
+    assert.throws(
+      () => page.read8(0),
+      (e: unknown) => isRxuioError(e, "ECLOSED"),
+    );
+    assert.throws(
+      () => dev.region(1),
+      (e: unknown) => isRxuioError(e, "ECLOSED"),
+    );
+    await waitUntil("the uio node disappears", () => !existsSync(sysfs), 10_000);
   },
 };

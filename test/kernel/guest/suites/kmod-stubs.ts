@@ -1,0 +1,10 @@
+import { eduTests } from "../kmod-edu.js";
+import { pcitestdevTests } from "../kmod-pcitestdev.js";
+import { vadcTests } from "../kmod-vadc.js";
+import { defineGuestSuite } from "../runner/guest-suite.js";
+
+/**
+ * The three kernel stubs of kmod/ in one guest boot (boots are the expensive
+ * part under TCG): the port-I/O stub, the virtual ADC, then uio_edu.
+ */
+export default defineGuestSuite({ ...pcitestdevTests, ...vadcTests, ...eduTests });
