@@ -32,13 +32,4 @@ describe("rxuio usage", () => {
     expect(width.status).toBe(2);
     expect(width.err).toContain("Use 8, 16, 32 or 64.");
   });
-
-  it("runs the demo on the bundled sample tree", async () => {
-    const { status, out } = await runCli("demo");
-    expect(status).toBe(0);
-    expect(out).toMatch(/^Sample devices \(sysfs tree .*test\/fixtures\/sysfs\/lab\):\n/);
-    expect(out).toContain("uio0: name=uio_pci_generic");
-    expect(out).toContain("uio2: name=uio_pio");
-    expect(JSON.parse((await runCli("demo", "--json")).out)).toHaveLength(3);
-  });
 });
