@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { symlink } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { RxuioError } from "../../../src/errors.js";
@@ -10,15 +11,42 @@ const run = promisify(execFile);
 /**
  * Guest code is TypeScript (src + test/kernel/guest) compiled by the
  * project's own tsc into .lab/guest with tsconfig.kernel.json — the guest has
- * only node, no tsx or vitest. tsc is incremental, so an unchanged tree
- * compiles in a second or two.
+ * only node, no tsx or vitest. An unchanged tree (same files, sizes and
+ * mtimes) skips tsc; otherwise tsc runs incrementally.
  */
 export const GUEST_OUT_DIR = ".lab/guest";
 
 /** The compiled guest runner, relative to the project root. */
 export const GUEST_RUNNER = `${GUEST_OUT_DIR}/test/kernel/guest/runner/main.js`;
 
+/** Everything the guest build reads, as path:size:mtime, so an unchanged tree skips tsc entirely. */
+async function sourceFingerprint(projectDir: string): Promise<string> {
+  const hash = createHash("sha256");
+  const visit = async (dir: string): Promise<void> => {
+    for (const entry of (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await visit(full);
+      else if (entry.name.endsWith(".ts")) {
+        const info = await stat(full);
+        hash.update(`${full}:${info.size}:${info.mtimeMs}\n`);
+      }
+    }
+  };
+  for (const file of ["tsconfig.json", "tsconfig.kernel.json", "package.json"]) {
+    const info = await stat(join(projectDir, file));
+    hash.update(`${file}:${info.size}:${info.mtimeMs}\n`);
+  }
+  await visit(join(projectDir, "src"));
+  await visit(join(projectDir, "test", "kernel", "guest"));
+  return hash.digest("hex");
+}
+
 export async function compileGuest(projectDir: string): Promise<void> {
+  const stampFile = join(projectDir, GUEST_OUT_DIR, "sources.sha256");
+  const fingerprint = await sourceFingerprint(projectDir);
+  if (existsSync(stampFile) && (await readFile(stampFile, "utf8")) === fingerprint) return;
   const tsc = join(projectDir, "node_modules", "typescript", "bin", "tsc");
   try {
     await run(process.execPath, [tsc, "-p", "tsconfig.kernel.json"], {
@@ -49,6 +77,7 @@ export async function compileGuest(projectDir: string): Promise<void> {
   // addon relative to itself (../../build/Release) must find it here too.
   const addonLink = join(projectDir, GUEST_OUT_DIR, "build");
   if (!existsSync(addonLink)) await symlink("../../build", addonLink);
+  await writeFile(stampFile, fingerprint);
 }
 
 /** The names of a guest suite's tests, in order, read by running the compiled runner on the host. */
