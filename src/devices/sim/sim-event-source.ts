@@ -113,14 +113,24 @@ export class SimEventSource implements EventSource {
     const { scheduler } = this.clock;
     for (const watch of this.watches) {
       if (watch.mode === "epoll" && !watch.pending) {
-        watch.pending = scheduler.schedule(() => this.wake(watch), this.wakeLatency);
+        // A synchronous scheduler (queueScheduler) runs the wake-up inside
+        // schedule(); keeping its action as "pending" would stall the watch.
+        let woke = false;
+        const pending = scheduler.schedule(() => {
+          woke = true;
+          this.wake(watch);
+        }, this.wakeLatency);
+        if (!woke) watch.pending = pending;
       }
     }
     if (!this.signalPending && [...this.watches].some((w) => w.mode === "sigio")) {
-      this.signalPending = scheduler.schedule(() => {
+      let signalled = false;
+      const pending = scheduler.schedule(() => {
+        signalled = true;
         this.signalPending = undefined;
         for (const watch of [...this.watches]) if (watch.mode === "sigio") this.wake(watch);
       }, this.wakeLatency);
+      if (!signalled) this.signalPending = pending;
     }
   }
 
