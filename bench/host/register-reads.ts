@@ -1,0 +1,120 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { NativeRegion } from "../../src/native/region.js";
+import type { BenchContext } from "../bench-context.js";
+import { CReference, numberField } from "../c-reference.js";
+import { metric, type MetricResult, type MetricSpec } from "../metric.js";
+import { alternate } from "../rounds.js";
+
+/**
+ * read32 and view-read on the host: a page of a regular file mapped through
+ * NativeRegion (the same code path as map N of /dev/uioN), against
+ * bench/c/read32.c doing volatile reads on its own MAP_SHARED mapping of the
+ * same file. Figures are reads per second, higher is better.
+ */
+export const READ32: MetricSpec = {
+  name: "read32",
+  unit: "reads/s",
+  target: { ratio: { op: ">=", value: 0.5 }, absolute: { op: ">=", value: 10_000_000 } },
+};
+export const VIEW_READ: MetricSpec = {
+  name: "view-read",
+  unit: "reads/s",
+  target: { ratio: { op: ">=", value: 0.8 } },
+};
+
+const LENGTH = 4096;
+const WORDS = LENGTH / 4;
+
+// Kept outside the loops and returned, so the JIT cannot drop the reads.
+let sink = 0;
+
+function read32Rate(region: NativeRegion, iterations: number): number {
+  let sum = 0;
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < iterations; i++) sum += region.read32((i & 15) << 2);
+  const ns = Number(process.hrtime.bigint() - start);
+  sink ^= sum;
+  return (iterations / ns) * 1e9;
+}
+
+function viewRate(region: NativeRegion, passes: number): number {
+  const bytes = region.view();
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, WORDS);
+  let sum = 0;
+  const start = process.hrtime.bigint();
+  for (let pass = 0; pass < passes; pass++) {
+    // Integer adds, as C's uint32_t sum: the figure is the reads, not float arithmetic.
+    for (let i = 0; i < WORDS; i++) sum = (sum + (words[i] as number)) | 0;
+  }
+  const ns = Number(process.hrtime.bigint() - start);
+  sink ^= sum;
+  return ((passes * WORDS) / ns) * 1e9;
+}
+
+async function cRate(
+  reference: CReference,
+  path: string,
+  iterations: number,
+  mode: string,
+): Promise<number> {
+  const out = await reference.run([path, String(LENGTH), String(iterations), mode]);
+  return (numberField(out, "reads") / numberField(out, "ns")) * 1e9;
+}
+
+export async function registerReads(context: BenchContext): Promise<MetricResult[]> {
+  const path = join(context.scratchDir, "region.bin");
+  writeFileSync(path, randomBytes(LENGTH));
+  const reference = await CReference.build(context.projectDir, "read32");
+  const region = NativeRegion.open(path, {
+    index: 0,
+    fileOffset: 0,
+    inPageOffset: 0,
+    length: LENGTH,
+  });
+  try {
+    const calls = context.quick ? 200_000 : 5_000_000;
+    const passes = context.quick ? 200 : 20_000;
+    // Warm both sides up (JIT tiers, page faults) before anything counts.
+    read32Rate(region, calls);
+    viewRate(region, passes);
+
+    context.log("read32: NativeRegion.read32 vs C volatile reads");
+    const single = await alternate(
+      context.rounds,
+      () => read32Rate(region, calls),
+      () => cRate(reference, path, calls * 20, "single"),
+    );
+    context.log("view-read: Uint32Array over region.view() vs C volatile sweep");
+    const sweep = await alternate(
+      context.rounds,
+      () => viewRate(region, passes),
+      () => cRate(reference, path, passes * 4, "sweep"),
+    );
+    const note = region.viewIsCopy
+      ? "view() returned a copy here (no external buffers)"
+      : undefined;
+    return [
+      metric({
+        ...READ32,
+        rxuio: single.rxuio,
+        reference: single.reference,
+        ratio: single.ratio,
+        note: `host, mmap of a 4 KiB file; C = bench/c/read32.c single; ${single.rounds} alternating rounds`,
+      }),
+      metric({
+        ...VIEW_READ,
+        rxuio: sweep.rxuio,
+        reference: sweep.reference,
+        ratio: sweep.ratio,
+        note:
+          note ??
+          `host, Uint32Array over view() of a 4 KiB file; C = bench/c/read32.c sweep; ${sweep.rounds} alternating rounds`,
+      }),
+    ];
+  } finally {
+    region.close();
+    if (sink === 0.5) context.log("unreachable: keeps the read sums alive");
+  }
+}
