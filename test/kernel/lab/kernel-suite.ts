@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileGuest, listGuestTests } from "./guest-build.js";
-import { bootGuest, type GuestBootOptions, type GuestRun } from "./guest-boot.js";
+import {
+  bootGuest,
+  DEFAULT_RUN_TIMEOUT_MS,
+  type GuestBootOptions,
+  type GuestRun,
+} from "./guest-boot.js";
 import { kernelLabGate } from "./lab-gate.js";
 import { PROJECT_DIR } from "./project-root.js";
 import type { GuestTestResult } from "../guest/runner/protocol.js";
@@ -42,16 +47,22 @@ export async function defineKernelSuite(options: GuestBootOptions): Promise<void
 
   describe(title, () => {
     let run: GuestRun | undefined;
-    beforeAll(async () => {
-      run = await bootGuest(tools, PROJECT_DIR, options);
-      const report = run.report;
-      const boot =
-        run.bootMs === undefined ? "did not boot" : `booted in ${(run.bootMs / 1000).toFixed(1)} s`;
-      process.stderr.write(
-        `kernel lab: ${options.suite}: ${boot}, ${(run.totalMs / 1000).toFixed(1)} s in all` +
-          `${report ? ` (guest kernel ${report.kernel}, node ${report.node})` : ""}\n`,
-      );
-    });
+    beforeAll(
+      async () => {
+        run = await bootGuest(tools, PROJECT_DIR, options);
+        const report = run.report;
+        const boot =
+          run.bootMs === undefined
+            ? "did not boot"
+            : `booted in ${(run.bootMs / 1000).toFixed(1)} s`;
+        process.stderr.write(
+          `kernel lab: ${options.suite}: ${boot}, ${(run.totalMs / 1000).toFixed(1)} s in all` +
+            `${report ? ` (guest kernel ${report.kernel}, node ${report.node})` : ""}\n`,
+        );
+        // The harness's own run timeout fires first, so a slow guest fails with its serial log.
+      },
+      (options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS) + 60_000,
+    );
     afterAll(() => {
       run = undefined;
     });
