@@ -4,6 +4,8 @@ import { UioDevice } from "../../../src/devices/uio-device.js";
 import { defineRegisters } from "../../../src/devices/registers/define-registers.js";
 import { EDU_ID, eduRegisters } from "../../../src/devices/registers/maps/edu.js";
 import { existsSync } from "node:fs";
+import { count, lastValueFrom } from "rxjs";
+import { eduDriver } from "../../../src/drivers/edu.js";
 import { isRxuioError, type RxuioError } from "../../../src/errors.js";
 import { queueEvents } from "./kmod-event-queue.js";
 import type { GuestSuite, GuestTestContext } from "./runner/guest-suite.js";
@@ -160,6 +162,31 @@ export const eduTests: GuestSuite = {
     const firstDifference = back.findIndex((byte, i) => byte !== pattern[i]);
     assert.equal(firstDifference, -1, `byte ${firstDifference} differs`);
     assert.deepEqual(page.readBlock(0, DMA_LENGTH), pattern, "the source half is untouched");
+  },
+
+  "uio_edu: SIGIO mode sees the same interrupts as epoll": async (t) => {
+    const dev = await openEdu(t);
+    assert.ok(dev.events.modes?.includes("sigio"), "sigio is offered");
+    const regs = eduRegisters.bind(dev.region(0));
+    const epoll = queueEvents(t, dev);
+    const sigio = queueEvents(t, dev, { mode: "sigio" });
+    for (let i = 0; i < 200; i++) {
+      regs.raise.write(0x1);
+      const [byEpoll, bySigio] = await Promise.all([epoll.next(), sigio.next()]);
+      assert.deepEqual(
+        { count: bySigio.count, missed: bySigio.missed },
+        { count: byEpoll.count, missed: 0 },
+        `interrupt ${i}`,
+      );
+    }
+  },
+
+  "uio_edu: the edu driver pipeline (identify, liveness, ping-pong) runs unchanged": async (t) => {
+    const driver = eduDriver(await openEdu(t));
+    assert.deepEqual(driver.identify(), { major: 1, minor: 0 });
+    assert.ok(driver.liveness());
+    const handled = await lastValueFrom(driver.pingPong(1_000, { timeout: 5_000 }).pipe(count()));
+    assert.equal(handled, 1_000);
   },
 
   // Last: it removes the device from this guest.
