@@ -7,6 +7,7 @@ import { registerInfo } from "./commands/info.js";
 import { registerList } from "./commands/list.js";
 import { registerPeek } from "./commands/peek.js";
 import { registerPoke } from "./commands/poke.js";
+import { registerWatch } from "./commands/watch.js";
 import { EXIT_USAGE, exitCodes } from "./exit-codes.js";
 
 /**
@@ -36,6 +37,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   registerPeek(program, context);
   registerPoke(program, context);
   registerDemo(program, context);
+  registerWatch(program, context);
 
   try {
     await program.parseAsync([...argv], { from: "user" });
