@@ -50,9 +50,9 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
     private readonly io: UioIo,
     private readonly control: UioEventFd,
     hasIrq: boolean,
-    irqControl: IrqControlChoice,
+    irq: IrqControlStrategy,
   ) {
-    this.#irq = chooseIrqControl(irqControl, info, control);
+    this.#irq = irq;
     this.events = new UioEventSource({
       info,
       io,
@@ -72,14 +72,13 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
     const info = await readDeviceInfo(ref, options);
     const io = options.io ?? (await import("./native-uio-io.js")).nativeUioIo;
     const control = openControl(io, info);
-    let hasIrq: boolean;
     try {
-      hasIrq = probeIrq(control);
+      const irq = chooseIrqControl(options.irqControl ?? "auto", info, control);
+      return new UioDevice(info, io, control, probeIrq(control), irq);
     } catch (err) {
       control.close();
       throw err;
     }
-    return new UioDevice(info, io, control, hasIrq, options.irqControl ?? "auto");
   }
 
   get closed(): boolean {

@@ -78,6 +78,14 @@ describe("UioDevice.open", () => {
     expect(err.message).toContain("listed in sysfs");
   });
 
+  it("closes its control fd when open fails after opening it", async () => {
+    const io = new FakeUioIo();
+    const irqControl = "intx" as unknown as "none";
+    const err = await rejection(UioDevice.open(1, { sysfsRoot, devRoot, io, irqControl }));
+    expect(err.code).toBe("EINVAL");
+    expect(io.eventFds.map((fd) => fd.closed)).toEqual([true]);
+  });
+
   it("chooses the IRQ control per driver unless told otherwise", async () => {
     const io = new FakeUioIo();
     const edu = await UioDevice.open(0, { sysfsRoot, devRoot, io });
