@@ -6,3 +6,43 @@ export * from "./devices/sysfs/discovery.js";
 export * from "./devices/uio-device.js";
 export type * from "./devices/uio-io.js";
 export type { IrqControlChoice } from "./devices/irq/strategy.js";
+
+// Register maps.
+export * from "./devices/registers/define-registers.js";
+export type * from "./devices/registers/register-spec.js";
+export type * from "./devices/registers/bound-register.js";
+export * from "./devices/registers/maps/edu.js";
+export * from "./devices/registers/maps/sim-adc.js";
+
+// The simulator.
+export * from "./devices/sim/simulate.js";
+export type * from "./devices/sim/behaviour.js";
+export * from "./devices/sim/edu.js";
+export * from "./devices/sim/adc.js";
+export * from "./devices/sim/register-file.js";
+export type { IrqTrigger } from "./devices/sim/irq-line.js";
+
+// Streams: sources, sinks, operators, interop.
+export * from "./streams/sources/interrupts.js";
+export * from "./streams/sources/sigio.js";
+export * from "./streams/sources/on-interrupt.js";
+export * from "./streams/sources/poll.js";
+export * from "./streams/sinks/irq-control.js";
+export * from "./streams/sinks/register-sink.js";
+export type { Sink } from "./streams/sinks/sink.js";
+export * from "./streams/operators/field.js";
+export * from "./streams/operators/changes.js";
+export * from "./streams/operators/edge.js";
+export * from "./streams/operators/ack.js";
+export * from "./streams/operators/rearm.js";
+export * from "./streams/operators/rate.js";
+export * from "./streams/operators/watermark.js";
+export * from "./streams/operators/decode-sample.js";
+export * from "./streams/sample-format.js";
+export * from "./streams/to-async-iterable.js";
+export * from "./streams/until-closed.js";
+export * from "./streams/until-aborted.js";
+
+// Example drivers.
+export * from "./drivers/edu.js";
+export * from "./drivers/adc-acquisition.js";
