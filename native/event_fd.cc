@@ -15,6 +15,12 @@ namespace rxuio {
 
 struct EventFd::Watch {
   uv_poll_t handle;
+  // SIGIO mode only: an idle async handle whose one job is to keep the loop
+  // alive while watching, as the started poll handle does in epoll mode.
+  uv_async_t keep_alive;
+  bool sigio = false;
+  // Handles still to be closed before the Watch may be freed.
+  int open_handles = 0;
   EventFd* owner;
   napi_env env;
   bool stopped = false;
@@ -37,6 +43,7 @@ Napi::Function EventFd::Define(Napi::Env env) {
                          InstanceMethod<&EventFd::Write>("write"),
                          InstanceMethod<&EventFd::StartWatch>("watch"),
                          InstanceMethod<&EventFd::Unwatch>("unwatch"),
+                         InstanceMethod<&EventFd::Drain>("drain"),
                          InstanceMethod<&EventFd::SetAsync>("setAsync"),
                          InstanceMethod<&EventFd::Close>("close"),
                          InstanceAccessor<&EventFd::GetClosed>("closed"),
@@ -127,6 +134,8 @@ Napi::Value EventFd::StartWatch(const Napi::CallbackInfo& info) {
   if (watch_ != nullptr) ThrowCoded(env, "EINVAL", "already watching; call unwatch() first");
   Napi::Function on_wake = FunctionArg(info[0], "onWake");
   Napi::Function on_error = FunctionArg(info[1], "onError");
+  // SIGIO mode: no poll handle is started; the caller's SIGIO handler calls drain().
+  const bool sigio = info[3].IsUndefined() ? false : BooleanArg(info[3], "sigio");
 
   auto w = std::make_unique<Watch>();
   if (!info[2].IsUndefined()) {
@@ -181,17 +190,27 @@ Napi::Value EventFd::StartWatch(const Napi::CallbackInfo& info) {
   w->time = Napi::Persistent(time);
   w->values = Napi::Persistent(values);
   w->values64 = Napi::Persistent(values64);
+  w->sigio = sigio;
   // Nothing may throw between uv_poll_init and handing `w` to libuv.
   int rc = uv_poll_init(loop, &w->handle, fd_);
   // Regular files cannot be polled (epoll refuses them with EPERM).
   if (rc != 0) ThrowErrno(env, -rc, "uv_poll_init", path_);
   w->handle.data = w.get();
-  rc = uv_poll_start(&w->handle, UV_READABLE | UV_DISCONNECT, OnPoll);
+  w->open_handles = 1;
+  if (sigio) {
+    rc = uv_async_init(loop, &w->keep_alive, nullptr);
+    if (rc == 0) {
+      w->keep_alive.data = w.get();
+      w->open_handles = 2;
+    }
+  } else {
+    rc = uv_poll_start(&w->handle, UV_READABLE | UV_DISCONNECT, OnPoll);
+  }
   if (rc != 0) {
-    uv_close(reinterpret_cast<uv_handle_t*>(&w->handle),
-             [](uv_handle_t* h) { delete static_cast<Watch*>(h->data); });
-    w.release();
-    ThrowErrno(env, -rc, "uv_poll_start", path_);
+    Watch* failed = w.release();
+    failed->stopped = true;
+    CloseHandles(failed);
+    ThrowErrno(env, -rc, sigio ? "uv_async_init" : "uv_poll_start", path_);
   }
   watch_ = w.release();
   // While watching, the JS object must not be collected under the handle.
@@ -215,9 +234,19 @@ bool EventFd::ReleaseWatch() {
   w->values.Reset();
   w->values64.Reset();
   w->snapshot.clear();
-  // The handle's memory must outlive libuv's use of it: free it in the close callback.
-  uv_close(reinterpret_cast<uv_handle_t*>(&w->handle), [](uv_handle_t* h) { delete static_cast<Watch*>(h->data); });
+  CloseHandles(w);
   return true;
+}
+
+void EventFd::CloseHandles(Watch* w) {
+  // The handles' memory must outlive libuv's use of it: free the Watch in the
+  // last close callback.
+  const auto closed = [](uv_handle_t* h) {
+    Watch* owner = static_cast<Watch*>(h->data);
+    if (--owner->open_handles == 0) delete owner;
+  };
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->handle), closed);
+  if (w->open_handles == 2) uv_close(reinterpret_cast<uv_handle_t*>(&w->keep_alive), closed);
 }
 
 void EventFd::StopWatch() {
@@ -227,9 +256,20 @@ void EventFd::StopWatch() {
 void EventFd::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
   Watch* w = static_cast<Watch*>(handle->data);
   if (w->stopped) return;
+  Napi::HandleScope scope(Napi::Env(w->env));
+  Service(w, status, false);
+}
+
+Napi::Value EventFd::Drain(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CheckOpen(env);
+  if (watch_ == nullptr) ThrowCoded(env, "EINVAL", "drain() needs a running watch");
+  return Napi::Number::New(env, static_cast<double>(Service(watch_, 0, true)));
+}
+
+size_t EventFd::Service(Watch* w, int status, bool from_js) {
   EventFd* self = w->owner;
   Napi::Env env(w->env);
-  Napi::HandleScope scope(env);
   const uint64_t now = MonotonicNs();
 
   Napi::Int32Array counts = w->counts.Value();
@@ -300,27 +340,36 @@ void EventFd::OnPoll(uv_poll_t* handle, int status, int /*events*/) {
         values.Data()[i] = static_cast<double>(v);
       }
     }
-    try {
-      w->on_wake.MakeCallback(self->Value(), {Napi::Number::New(env, static_cast<double>(n))}, *self->async_context_);
-    } catch (const Napi::Error& e) {
-      // A throwing listener is the application's uncaught exception, as with
-      // any event emitter; it must not unwind through libuv.
-      napi_fatal_exception(env, e.Value());
-    }
+    Deliver(env, w->on_wake.Value(), self->Value(), Napi::Number::New(env, static_cast<double>(n)),
+            *self->async_context_, from_js);
     // The callback may have unwatched or closed: `w` is still allocated
     // (freed by uv_close later) but `self` must no longer be used.
-    if (w->stopped) return;
+    if (w->stopped) return n;
   }
 
   if (!failure.IsEmpty()) {
     Napi::Function on_error = w->on_error.Value();
     Napi::Object recv = self->Value();
     self->StopWatch();
-    try {
-      on_error.MakeCallback(recv, {failure.Value()}, *self->async_context_);
-    } catch (const Napi::Error& e) {
-      napi_fatal_exception(env, e.Value());
-    }
+    Deliver(env, on_error, recv, failure.Value(), *self->async_context_, from_js);
+  }
+  return n;
+}
+
+void EventFd::Deliver(Napi::Env env, Napi::Function fn, Napi::Object recv, Napi::Value arg,
+                      napi_async_context context, bool from_js) {
+  // Called from JS (drain): an ordinary call, and a throw propagates to the caller.
+  if (from_js) {
+    fn.Call(recv, {arg});
+    return;
+  }
+  // Called from the loop: a callback scope (so microtasks and nextTicks run
+  // after it), and a throwing listener becomes the application's uncaught
+  // exception, as with any event emitter; it must not unwind through libuv.
+  try {
+    fn.MakeCallback(recv, {arg}, context);
+  } catch (const Napi::Error& e) {
+    napi_fatal_exception(env, e.Value());
   }
 }
 

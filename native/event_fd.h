@@ -5,6 +5,8 @@
 // snapshot registers read, and JS called once with the whole batch through
 // typed arrays allocated at watch() time, so nothing is allocated per event.
 // No libuv threadpool is involved: waiting is epoll in the loop itself.
+// In SIGIO mode the watch starts no poll handle; the caller's SIGIO handler
+// calls drain(), which runs exactly the same read/missed/snapshot path.
 #pragma once
 
 #include <napi.h>
@@ -29,6 +31,7 @@ class EventFd : public Napi::ObjectWrap<EventFd> {
   static Napi::Function Define(Napi::Env env);
 
   // new EventFd(path, writable, baseline | undefined)
+  // watch(onWake, onError, snapshot | undefined, sigio | undefined) -> batch arrays
   explicit EventFd(const Napi::CallbackInfo& info);
   ~EventFd() override;
 
@@ -43,11 +46,19 @@ class EventFd : public Napi::ObjectWrap<EventFd> {
   struct Watch;
 
   static void OnPoll(uv_poll_t* handle, int status, int events);
+  // Reads what is pending, fills the batch and calls onWake once (then
+  // onError on failure); shared by the poll callback and drain(). Returns the
+  // number of events delivered.
+  static size_t Service(Watch* w, int status, bool from_js);
+  static void Deliver(Napi::Env env, Napi::Function fn, Napi::Object recv, Napi::Value arg,
+                      napi_async_context context, bool from_js);
+  static void CloseHandles(Watch* w);
 
   Napi::Value Read(const Napi::CallbackInfo& info);
   void Write(const Napi::CallbackInfo& info);
   Napi::Value StartWatch(const Napi::CallbackInfo& info);
   void Unwatch(const Napi::CallbackInfo& info);
+  Napi::Value Drain(const Napi::CallbackInfo& info);
   void SetAsync(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);

@@ -58,8 +58,11 @@ export interface EventFdHandle {
     onWake: (n: number) => void,
     onError: (err: unknown) => void,
     snapshot: readonly SnapshotHandle[] | undefined,
+    sigio?: boolean,
   ): EventBatch;
   unwatch(): void;
+  /** Reads what is pending now and delivers it to the watch's onWake; returns the event count. */
+  drain(): number;
   setAsync(enabled: boolean): void;
   close(): void;
 }

@@ -1,8 +1,9 @@
 import type { EventWatch, IrqSnapshot, Width } from "../devices/backend.js";
 import { RxuioError, type ErrorCode } from "../errors.js";
-import { addon, type EventFdHandle, type SnapshotHandle } from "./binding.js";
+import { addon, type EventBatch, type EventFdHandle, type SnapshotHandle } from "./binding.js";
 import { fromNative } from "./errors.js";
 import { regionHandle, type NativeRegion } from "./region.js";
+import { onSigioDrain } from "./sigio.js";
 
 export interface NativeEventFdOptions {
   /**
@@ -27,6 +28,12 @@ export interface NativeSnapshotRegister {
 
 export interface NativeWatchOptions {
   readonly snapshot?: readonly NativeSnapshotRegister[];
+  /**
+   * How wake-ups are noticed: "epoll" (default) polls the fd in the event
+   * loop; "sigio" has the kernel signal the process (fcntl O_ASYNC) and
+   * drains on SIGIO. Both deliver the same batches.
+   */
+  readonly mode?: "epoll" | "sigio";
 }
 
 const WATCH_HINTS: Partial<Record<ErrorCode, string>> = {
@@ -54,6 +61,8 @@ export class NativeEventFd implements Disposable {
   readonly writable: boolean;
   // Identifies the running watch, so a stale EventWatch.stop() is a no-op.
   #current: object | undefined;
+  // Undoes SIGIO mode (O_ASYNC off, then the listener removed) for the running watch.
+  #leaveSigio: (() => void) | undefined;
 
   private constructor(handle: EventFdHandle, path: string, writable: boolean) {
     this.#handle = handle;
@@ -139,10 +148,18 @@ export class NativeEventFd implements Disposable {
         path: this.#path,
       });
     }
+    const mode = options.mode ?? "epoll";
+    if (mode !== "epoll" && mode !== "sigio") {
+      throw new RxuioError("EINVAL", `Unknown watch mode ${String(mode)}`, {
+        value: mode,
+        hint: 'Use "epoll" or "sigio"',
+      });
+    }
     const token = {};
     const widths = snapshot?.map((reg) => reg.width) ?? [];
+    let batch: EventBatch;
     try {
-      const batch = this.#handle.watch(
+      batch = this.#handle.watch(
         (n) => {
           const time = batch.time[0] ?? 0n;
           // One values array per wake-up, shared by its events: the registers
@@ -157,17 +174,29 @@ export class NativeEventFd implements Disposable {
           onWake(events);
         },
         (err) => {
-          if (this.#current === token) this.#current = undefined;
+          if (this.#current === token) {
+            this.#current = undefined;
+            this.#endSigio();
+          }
           onError(fromNative(err, { path: this.#path, hints: WATCH_HINTS }));
         },
         handles,
+        mode === "sigio",
       );
-      this.#current = token;
     } catch (err) {
       throw fromNative(err, {
         path: this.#path,
         hints: { EACCES: "Regular files cannot be watched; use /dev/uioN, a FIFO or a socket" },
       });
+    }
+    this.#current = token;
+    if (mode === "sigio") {
+      try {
+        this.#startSigio(token);
+      } catch (err) {
+        this.unwatch();
+        throw fromNative(err, { path: this.#path });
+      }
     }
     return {
       stop: () => {
@@ -179,7 +208,35 @@ export class NativeEventFd implements Disposable {
   /** Stops the watch, if any. Idempotent. */
   unwatch(): void {
     this.#current = undefined;
+    this.#endSigio();
     this.#handle.unwatch();
+  }
+
+  #startSigio(token: object): void {
+    const drain = (): void => {
+      if (this.#current === token) this.#handle.drain();
+    };
+    // Listener first, O_ASYNC second: a SIGIO with no listener kills the process.
+    const removeDrain = onSigioDrain(drain);
+    try {
+      this.#handle.setAsync(true);
+    } catch (err) {
+      removeDrain();
+      throw err;
+    }
+    this.#leaveSigio = () => {
+      if (!this.#handle.closed) this.#handle.setAsync(false);
+      removeDrain();
+    };
+    // Counts already pending raised no signal: pick them up on the next turn,
+    // as epoll mode would.
+    setImmediate(drain);
+  }
+
+  #endSigio(): void {
+    const leave = this.#leaveSigio;
+    this.#leaveSigio = undefined;
+    leave?.();
   }
 
   /**
@@ -198,6 +255,7 @@ export class NativeEventFd implements Disposable {
   /** Stops any watch and closes the fd. Idempotent; afterwards every call throws ECLOSED. */
   close(): void {
     this.#current = undefined;
+    this.#endSigio();
     this.#handle.close();
   }
 

@@ -424,6 +424,96 @@ describe("NativeEventFd", () => {
     });
   });
 
+  describe("watch in SIGIO mode", () => {
+    /** Runs the same device script under one mode and returns what the watch saw. */
+    async function observe(mode: "epoll" | "sigio") {
+      const local = scratchDir();
+      const path = scratchFifo(local.dir);
+      const file = scratchFile(local.dir, "regs", new Uint8Array(pageSize()));
+      const regs = NativeRegion.open(file, { index: 0, fileOffset: 0, inPageOffset: 0, length: 64 });
+      const events = NativeEventFd.open(path, { writable: false, baseline: 0 });
+      const writer = openSync(path, "w");
+      const rec = new Recorder();
+      try {
+        regs.write32(0, 0x10);
+        // Pending before the watch starts: raises no signal, must still arrive.
+        writeSync(writer, countBytes(1, 3));
+        events.watch(rec.onWake, rec.onError, {
+          mode,
+          snapshot: [{ region: regs, offset: 0, width: 32 }],
+        });
+        await rec.until(() => rec.events.length === 2);
+        regs.write32(0, 0x20);
+        writeSync(writer, countBytes(4, 8));
+        await rec.until(() => rec.events.length === 4);
+        closeSync(writer);
+        await rec.until(() => rec.errors.length === 1);
+        return {
+          events: rec.events.map(({ count, missed, values }) => ({ count, missed, values })),
+          errors: rec.errors.map((err) => err.code),
+          watching: events.watching,
+        };
+      } finally {
+        events.close();
+        regs.close();
+        local.remove();
+      }
+    }
+
+    it("delivers the same events, snapshots and hang-up as epoll mode", async () => {
+      const listeners = process.listenerCount("SIGIO");
+      const sigio = await observe("sigio");
+      const epoll = await observe("epoll");
+      expect(sigio).toEqual(epoll);
+      expect(sigio.events.map((e) => [e.count, e.missed])).toEqual([
+        [1, 0],
+        [3, 1],
+        [4, 0],
+        [8, 3],
+      ]);
+      expect(sigio.errors).toEqual(["ENODEV"]);
+      expect(sigio.watching).toBe(false);
+      expect(process.listenerCount("SIGIO")).toBe(listeners);
+    });
+
+    it("adds one SIGIO listener while watching and removes it on unwatch and close", () => {
+      const listeners = process.listenerCount("SIGIO");
+      const a = listen();
+      const second = scratchFifo(scratch.dir, "second");
+      const b = NativeEventFd.open(second, { writable: false });
+      cleanups.push(() => b.close());
+      a.watch(
+        () => {},
+        () => {},
+        { mode: "sigio" },
+      );
+      b.watch(
+        () => {},
+        () => {},
+        { mode: "sigio" },
+      );
+      expect(process.listenerCount("SIGIO")).toBe(listeners + 1);
+      a.unwatch();
+      expect(process.listenerCount("SIGIO")).toBe(listeners + 1);
+      b.close();
+      expect(process.listenerCount("SIGIO")).toBe(listeners);
+    });
+
+    it("refuses an unknown mode", () => {
+      const events = listen();
+      expectCode(
+        () =>
+          events.watch(
+            () => {},
+            () => {},
+            { mode: "select" as "epoll" },
+          ),
+        "EINVAL",
+      );
+      expect(events.watching).toBe(false);
+    });
+  });
+
   describe("close", () => {
     it("stops the watch, makes every call ECLOSED, and is idempotent", async () => {
       const events = listen({ baseline: 0 });
