@@ -17,6 +17,11 @@ export interface UioDeviceOptions extends DiscoveryOptions {
    * command register for uio_pci_generic, the irqcontrol write otherwise.
    */
   readonly irqControl?: IrqControlChoice;
+  /**
+   * Map regions read-only (writes then throw EACCES). Enough for inspection,
+   * and works where the device node is readable but not writable.
+   */
+  readonly readOnly?: boolean;
   /** The OS mechanisms; the native addon unless a test or another backend supplies them. */
   readonly io?: UioIo;
 }
@@ -51,6 +56,7 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
     private readonly control: UioEventFd,
     hasIrq: boolean,
     irq: IrqControlStrategy,
+    private readonly readOnly: boolean,
   ) {
     this.#irq = irq;
     this.events = new UioEventSource({
@@ -74,7 +80,7 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
     const control = openControl(io, info);
     try {
       const irq = chooseIrqControl(options.irqControl ?? "auto", info, control);
-      return new UioDevice(info, io, control, probeIrq(control), irq);
+      return new UioDevice(info, io, control, probeIrq(control), irq, options.readOnly === true);
     } catch (err) {
       control.close();
       throw err;
@@ -179,7 +185,7 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
         fileOffset: map.index * this.io.pageSize(),
         inPageOffset: map.offset,
         length: map.size,
-        writable: true,
+        writable: !this.readOnly,
       });
       this.#regions.set(index, region);
     }

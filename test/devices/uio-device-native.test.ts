@@ -61,6 +61,12 @@ describe("UioDevice on native regions over device-shaped files", () => {
     expect(file.readUInt32LE(pageSize() + 0x100 + 8)).toBe(0xcafef00d);
   });
 
+  it("refuses writes to a device opened readOnly with EACCES", async () => {
+    await using dev = await UioDevice.open(1, { sysfsRoot, devRoot, readOnly: true });
+    expect(dev.region(1).read8(0)).toBe(0x40);
+    expect(thrown(() => dev.region(1).write8(0, 1)).code).toBe("EACCES");
+  });
+
   it("refuses offsets past the map with ERANGE and misaligned ones with EALIGN", async () => {
     await using dev = await UioDevice.open(1, { sysfsRoot, devRoot });
     const mailbox = dev.region(1);

@@ -141,6 +141,13 @@ describe("regions", () => {
     expect(io.regions).toHaveLength(2);
   });
 
+  it("maps read-only when opened readOnly", async () => {
+    const readOnly = await UioDevice.open(1, { sysfsRoot, devRoot, io, readOnly: true });
+    readOnly.region(0);
+    expect(io.regions.at(-1)?.mapping.writable).toBe(false);
+    readOnly.close();
+  });
+
   it("throws ERANGE listing the valid maps for an unknown index or name", () => {
     for (const ref of [3, "dma"]) {
       const err = thrown(() => dev.region(ref));

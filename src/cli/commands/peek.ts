@@ -30,6 +30,7 @@ export function registerPeek(program: Command, context: CommandContext): void {
         const device = await UioDevice.open(parseDeviceArgument(dev), {
           ...context.discovery(command),
           irqControl: "none",
+          readOnly: true,
         });
         try {
           const region = device.region(parseMapArgument(map));
