@@ -20,7 +20,13 @@ describe("rxuio info", () => {
       expect(out).toContain("\tmap[1]: name=mailbox");
       expect(out).toContain("\tdevice: /dev-test/uio1\n");
       expect(out).toContain(`\tsysfs: ${lab}/class/uio/uio1\n`);
+      expect(out).toContain("\tirq control: irqcontrol\n");
     }
+  });
+
+  it("shows that uio_pci_generic is re-armed through the PCI command register", async () => {
+    const { out } = await runCli("--sysfs-root", lab, "info", "0");
+    expect(out).toContain("\tirq control: pci-intx\n");
   });
 
   it("prints JSON", async () => {

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { autoIrqControl } from "../../devices/irq/strategy.js";
 import { readDeviceInfo } from "../../devices/sysfs/discovery.js";
 import type { CommandContext } from "../command-context.js";
 import { parseDeviceArgument } from "../device-argument.js";
@@ -16,7 +17,8 @@ export function registerInfo(program: Command, context: CommandContext): void {
       context.io.out(
         options.json
           ? JSON.stringify(deviceJson(info), null, 2) + "\n"
-          : `${formatDevice(info)}\tdevice: ${info.devicePath}\n\tsysfs: ${info.sysfsPath}\n`,
+          : `${formatDevice(info)}\tdevice: ${info.devicePath}\n\tsysfs: ${info.sysfsPath}\n` +
+              `\tirq control: ${autoIrqControl(info)}\n`,
       );
     });
 }

@@ -26,7 +26,7 @@ export function chooseIrqControl(
   info: UioInfo,
   writer: IrqcontrolWriter,
 ): IrqControlStrategy {
-  const kind = choice === "auto" ? autoChoice(info) : choice;
+  const kind = choice === "auto" ? autoIrqControl(info) : choice;
   switch (kind) {
     case "irqcontrol":
       return new IrqcontrolWrite(writer, info.name);
@@ -43,7 +43,8 @@ export function chooseIrqControl(
   }
 }
 
-function autoChoice(info: UioInfo): "irqcontrol" | "pci-intx" {
+/** What "auto" picks for this device. */
+export function autoIrqControl(info: UioInfo): "irqcontrol" | "pci-intx" {
   return info.driver === "uio_pci_generic" || info.name === "uio_pci_generic"
     ? "pci-intx"
     : "irqcontrol";
