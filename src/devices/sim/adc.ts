@@ -77,7 +77,10 @@ export function adc(options: AdcOptions = {}): SimBehaviour {
 
       const start = () => {
         startedAt = clock.nowMs() - (produced * 1000) / rate;
-        const period = Math.max(1, ((perWatermark() ? watermark() : 1) * 1000) / rate);
+        // Tick at a quarter of the interrupt period: a late timer (real time
+        // jitters by a few ms) then still raises each interrupt on its own,
+        // and only a genuinely stalled thread folds several into one wake-up.
+        const period = Math.max(1, ((perWatermark() ? watermark() : 1) * 1000) / rate / 4);
         ticker = clock.scheduler.schedule(function (this: SchedulerAction<undefined>) {
           tick();
           this.schedule(undefined, period);
