@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import type { Region } from "../../../src/devices/backend.js";
 import { defineRegisters } from "../../../src/devices/registers/define-registers.js";
 import { listDevices } from "../../../src/devices/sysfs/discovery.js";
@@ -76,7 +77,13 @@ interface Acquisition {
   account: RingAccount;
   events: number;
   missedEvents: number;
+  /** What the kernel counted meanwhile (sysfs `event`, read before and after). */
+  counted: number;
   seconds: number;
+}
+
+function sysfsEventCount(dev: UioDevice): number {
+  return Number(readFileSync(`${dev.info.sysfsPath}/event`, "utf8").trim());
 }
 
 /** Runs the ADC at `hz` for `ms`, consuming every event as it comes. */
@@ -92,6 +99,7 @@ async function acquire(
   regs.rate.write(hz);
   regs.watermark.write(watermark);
   const irqs = queueEvents(t, dev);
+  const countedBefore = sysfsEventCount(dev);
   const first = regs.seq.read();
   const account: RingAccount = { checked: 0, lost: 0, wrong: 0, next: first };
   let events = 0;
@@ -106,15 +114,20 @@ async function acquire(
   }
   dev.irq.setEnabled(false);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  // Events still queued, or raised just before the stop, belong to this run too.
-  for (const event of await irqs.settle(50)) {
-    events++;
-    missedEvents += event.missed;
+  const counted = sysfsEventCount(dev) - countedBefore;
+  // Events still queued, or raised just before the stop, belong to this run
+  // too; a loaded guest may take a while to deliver the last wake-up.
+  const deadline = Date.now() + 5_000;
+  while (events + missedEvents < counted && Date.now() < deadline) {
+    for (const event of await irqs.settle(20)) {
+      events++;
+      missedEvents += event.missed;
+    }
   }
   const last = regs.seq.read();
   drainRing(page, last, account);
   irqs.stop();
-  return { produced: last - first, account, events, missedEvents, seconds };
+  return { produced: last - first, account, events, missedEvents, counted, seconds };
 }
 
 function rateCase(hz: number, watermark: number, ms: number) {
@@ -136,11 +149,12 @@ function rateCase(hz: number, watermark: number, ms: number) {
         Math.abs(run.produced - expected) <= expected * 0.1 + watermark + 10,
         `${run.produced} samples for ${expected.toFixed(0)} due`,
       );
-      // One event per watermark: events seen + events missed cover the samples.
-      const covered = (run.events + run.missedEvents) * watermark;
+      // Every event the kernel counted was either seen or reported missed...
+      assert.equal(run.events + run.missedEvents, run.counted, "seen + missed = counted");
+      // ...and it counted one per watermark (the fill level carries over runs).
       assert.ok(
-        Math.abs(covered - run.produced) <= 2 * watermark,
-        `${run.events} + ${run.missedEvents} events x ${watermark} for ${run.produced} samples`,
+        Math.abs(run.counted * watermark - run.produced) < watermark,
+        `${run.counted} events x ${watermark} for ${run.produced} samples`,
       );
     },
   };
@@ -250,7 +264,8 @@ export const vadcTests: GuestSuite = {
     // With a watermark of 1 the kernel counts one event per sample: the
     // count moved with SEQ (the snapshot is read natively right after it).
     const seqJump = Number(after.values[0]) - Number(before.values[0]);
-    assert.ok(Math.abs(seqJump - jump) <= 1, `SEQ moved ${seqJump}, the count ${jump}`);
+    // (A tick can land between the two reads; under TCG one tick may write a few samples.)
+    assert.ok(Math.abs(seqJump - jump) <= 3, `SEQ moved ${seqJump}, the count ${jump}`);
     // 250 samples fit in the 512-sample ring: events were missed, samples were not.
     const account: RingAccount = { checked: 0, lost: 0, wrong: 0, next: Number(before.values[0]) };
     drainRing(page, Number(after.values[0]), account);
