@@ -27,8 +27,18 @@ void FinalizeView(napi_env, void*, void* hint) {
 
 }  // namespace
 
-void Mapping::Unmap() {
-  if (base_ != nullptr) {
+Mapping::~Mapping() {
+  if (base_ != nullptr) munmap(base_, length_);
+}
+
+void Mapping::Retire() {
+  if (retired_ || base_ == nullptr) return;
+  retired_ = true;
+  // MAP_FIXED replaces the device pages in one step; nothing is allocated
+  // until (unless) something touches the range.
+  void* anon = mmap(base_, length_, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                    -1, 0);
+  if (anon == MAP_FAILED) {
     munmap(base_, length_);
     base_ = nullptr;
   }
@@ -242,7 +252,7 @@ void Region::Close(const Napi::CallbackInfo& info) {
   }
   // Accessors and snapshot readers share the state: from here they see ECLOSED.
   state_->data = nullptr;
-  state_->mapping->Unmap();
+  state_->mapping->Retire();
   state_->mapping.reset();
 }
 

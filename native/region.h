@@ -16,18 +16,23 @@
 
 namespace rxuio {
 
-// Owns one mmap; Unmap() is idempotent and also runs on destruction.
+// Owns one mmap of a file. Retire() drops the file mapping at once but keeps
+// the address range reserved (as zeroed anonymous memory) until the last
+// share of the Mapping is gone, so a reference that escaped every check can
+// only ever touch harmless memory, never an unmapped or reused address.
 class Mapping {
  public:
   Mapping(void* base, size_t length) : base_(base), length_(length) {}
-  ~Mapping() { Unmap(); }
+  ~Mapping();
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
-  void Unmap();
+  // Idempotent.
+  void Retire();
 
  private:
   void* base_;
   size_t length_;
+  bool retired_ = false;
 };
 
 // What the Region, its register accessors and snapshot readers share.

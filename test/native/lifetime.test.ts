@@ -49,6 +49,20 @@ describe("native object lifetime", () => {
     expect(run.status).toBe(0);
   });
 
+  it("drops the file mapping at close() even while detached views are still referenced", () => {
+    const run = runScript(`
+      const mapped = () => fs.readFileSync("/proc/self/maps", "utf8").split("\\n")
+        .some((line) => line.endsWith(${JSON.stringify(file)}));
+      const region = new addon.Region(${JSON.stringify(file)}, 0, 0, 4096, true, false);
+      const view = region.view();
+      const before = mapped();
+      region.close();
+      console.log(before, mapped(), view.byteLength);
+    `);
+    expect(run.stderr).toBe("");
+    expect(run.stdout.trim()).toBe("true false 0");
+  });
+
   it("keeps a detached accessor valid after its region was collected", () => {
     const run = runScript(`
       let region = new addon.Region(${JSON.stringify(file)}, 0, 0, 4096, true, false);
