@@ -20,6 +20,18 @@ namespace {
 // Marks objects created by this constructor; see Region::StateOf.
 constexpr napi_type_tag kRegionTag = {0x7278'7569'6f5f'7265ULL, 0x6769'6f6e'0000'0001ULL};
 
+// Whether this runtime accepts ArrayBuffers over external memory; those with
+// a V8 sandbox (Electron >= 21) refuse them. Probed once, with a static byte.
+bool ExternalBuffersAllowed(napi_env env) {
+  static const bool allowed = [env] {
+    static uint8_t probe = 0;
+    napi_value buffer = nullptr;
+    return napi_create_external_arraybuffer(env, &probe, 1, nullptr, nullptr, &buffer) !=
+           napi_no_external_buffers_allowed;
+  }();
+  return allowed;
+}
+
 // Releases a view's share of the mapping when V8 collects the ArrayBuffer.
 void FinalizeView(napi_env, void*, void* hint) {
   delete static_cast<std::shared_ptr<Mapping>*>(hint);
@@ -76,7 +88,7 @@ Region::Region(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Region>(info) 
   const bool writable = BooleanArg(info[4], "writable");
   // A read-only mapping cannot back a JS ArrayBuffer (a store through it
   // would SIGSEGV), so its views are copies.
-  copy_views_ = BooleanArg(info[5], "copyViews") || !writable;
+  copy_views_ = BooleanArg(info[5], "copyViews") || !writable || !ExternalBuffersAllowed(env);
 
   if (file_offset % page != 0) {
     ThrowCoded(env, "EINVAL",
