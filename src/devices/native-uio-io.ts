@@ -1,9 +1,8 @@
 import { RxuioError } from "../errors.js";
-import { monotonicNow, pageSize } from "../native/binding.js";
+import { pageSize } from "../native/binding.js";
 import { NativeEventFd } from "../native/event-fd.js";
 import { NativePorts } from "../native/ports.js";
 import { NativeRegion } from "../native/region.js";
-import { watchBySigio } from "./sigio-watch.js";
 import type { MappedRegion, MappedSnapshotRegister, UioIo } from "./uio-io.js";
 
 /**
@@ -18,29 +17,13 @@ export const nativeUioIo: UioIo = {
   openPorts: (start, size) => NativePorts.open(start, size),
   openEventFd(path, options) {
     const fd = NativeEventFd.open(path, options);
-    let stopSigio: (() => void) | undefined;
     return {
       read: () => fd.read(),
       write: (value) => fd.write(value),
-      watch(onWake, onError, { snapshot, mode }) {
-        if (mode === "sigio") {
-          stopSigio = watchBySigio(fd, onWake, onError, {
-            baseline: options.baseline,
-            snapshot,
-            now: monotonicNow,
-          });
-        } else {
-          fd.watch(onWake, onError, { snapshot: snapshot?.map(nativeSnapshot) });
-        }
-      },
-      unwatch() {
-        stopSigio?.();
-        fd.unwatch();
-      },
-      close() {
-        stopSigio?.();
-        fd.close();
-      },
+      watch: (onWake, onError, { snapshot, mode }) =>
+        void fd.watch(onWake, onError, { snapshot: snapshot?.map(nativeSnapshot), mode }),
+      unwatch: () => fd.unwatch(),
+      close: () => fd.close(),
     };
   },
 };
