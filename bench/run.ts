@@ -2,11 +2,17 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mkdir, writeFile } from "node:fs/promises";
 import { Command } from "commander";
 import type { BenchContext } from "./bench-context.js";
 import { BATCHING, batching } from "./host/batching.js";
 import { PIPELINE, pipeline } from "./host/pipeline.js";
 import { READ32, VIEW_READ, registerReads } from "./host/register-reads.js";
+import {
+  kernelBenchmarks,
+  kernelSkipped,
+  type KernelBenchOutcome,
+} from "./kernel/kernel-benchmarks.js";
 import { runInfo } from "./machine.js";
 import { METRIC_NAMES, unmeasured, type MetricResult, type MetricSpec } from "./metric.js";
 import { reportPaths, writeReport } from "./report.js";
@@ -20,7 +26,8 @@ import { reportPaths, writeReport } from "./report.js";
  */
 
 // Compiled to build/bench/bench/run.js; the project root is three levels up.
-const KERNEL_PENDING = "kernel benchmarks are not implemented in this runner yet";
+/** The IRQ latency histogram, next to BENCHMARKS.md. */
+const HISTOGRAM_FILE = "irq-latency.svg";
 
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -36,33 +43,30 @@ const HOST_BENCHMARKS: readonly Benchmark[] = [
   { metrics: [BATCHING], run: batching },
 ];
 
-/** Metrics whose benchmark is not part of this runner yet, and why. */
-const NOT_YET: readonly { spec: MetricSpec; reason: string }[] = [
-  {
-    spec: { name: "irq-latency-p50", unit: "ns", target: { ratio: { op: "<=", value: 1.3 } } },
-    reason: KERNEL_PENDING,
-  },
-  {
-    spec: { name: "irq-latency-p99", unit: "ns", target: { ratio: { op: "<=", value: 2 } } },
-    reason: KERNEL_PENDING,
-  },
-  {
-    spec: { name: "irq-rate-max", unit: "events/s", target: { ratio: { op: ">=", value: 0.5 } } },
-    reason: KERNEL_PENDING,
-  },
-  {
-    spec: { name: "snapshot-latency", unit: "ns", target: { ratio: { op: "<=", value: 1.2 } } },
-    reason: KERNEL_PENDING,
-  },
-  {
-    spec: { name: "sampler-jitter-p99", unit: "ns", target: { ratio: { op: "<=", value: 2 } } },
-    reason: "the native sampler does not exist yet",
-  },
-  {
-    spec: { name: "soak-rss", unit: "MB", target: { absolute: { op: "<=", value: 5 } } },
-    reason: KERNEL_PENDING,
-  },
-];
+/** Not part of this runner yet. */
+const SAMPLER_JITTER: MetricSpec = {
+  name: "sampler-jitter-p99",
+  unit: "ns",
+  target: { ratio: { op: "<=", value: 2 } },
+};
+
+async function runKernel(
+  context: BenchContext,
+  skip: boolean,
+  failures: string[],
+): Promise<KernelBenchOutcome> {
+  if (skip) return kernelSkipped("skipped: --skip-kernel was given");
+  try {
+    const outcome = await kernelBenchmarks(context);
+    failures.push(...outcome.failures);
+    return outcome;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    failures.push(`kernel: ${message}`);
+    context.log(`FAILED kernel benchmarks: ${message}`);
+    return kernelSkipped(`the kernel benchmarks failed: ${message}`);
+  }
+}
 
 async function runBenchmark(
   benchmark: Benchmark,
@@ -113,10 +117,14 @@ async function main(): Promise<number> {
   const info = runInfo(PROJECT_DIR, options.quick);
   const failures: string[] = [];
   const results: MetricResult[] = [];
+  let histogram: string | undefined;
   try {
     for (const benchmark of HOST_BENCHMARKS)
       results.push(...(await runBenchmark(benchmark, context, failures)));
-    for (const { spec, reason } of NOT_YET) results.push(unmeasured(spec, reason));
+    const kernel = await runKernel(context, options.skipKernel, failures);
+    results.push(...kernel.results);
+    if (kernel.histogramSvg !== undefined) histogram = kernel.histogramSvg;
+    results.push(unmeasured(SAMPLER_JITTER, "the native sampler does not exist yet"));
   } finally {
     rmSync(scratchDir, { recursive: true, force: true });
   }
@@ -127,7 +135,13 @@ async function main(): Promise<number> {
     PROJECT_DIR,
     options.out === undefined ? undefined : resolve(options.out),
   );
-  await writeReport(paths, info, ordered, []);
+  const figures: string[] = [];
+  if (histogram !== undefined) {
+    await mkdir(paths.figures, { recursive: true });
+    await writeFile(join(paths.figures, HISTOGRAM_FILE), histogram);
+    figures.push(HISTOGRAM_FILE);
+  }
+  await writeReport(paths, info, ordered, figures);
   context.log(`wrote ${paths.json} and ${paths.markdown}`);
   for (const r of ordered) {
     context.log(

@@ -1,0 +1,107 @@
+/*
+ * irq_pingpong: the C reference for irq-latency-* and snapshot-latency.
+ *
+ *   irq_pingpong <dev> <config> <rounds> <snapshot-registers 0..4>
+ *
+ * QEMU's edu device behind uio_pci_generic: raise an interrupt (write 0x60),
+ * wait for it (poll + 4-byte read of <dev>, /dev/uioN), optionally read
+ * 4 registers (id, liveness, status, irq status: what onInterrupt
+ * snapshots), ack it (write 0x64) and unmask INTx (clear bit 0x400 of the PCI
+ * command register through <config>, sysfs device/config), timing each round
+ * trip with CLOCK_MONOTONIC. Prints {"latencies": [ns...], "missed": M}.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EDU_IRQ_RAISE	0x60
+#define EDU_IRQ_ACK	0x64
+#define INTX_DISABLE	0x400
+
+static const unsigned snapshot_offsets[4] = { 0x00, 0x04, 0x20, 0x24 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void unmask(int config)
+{
+	uint16_t command;
+
+	if (pread(config, &command, 2, 4) != 2) {
+		perror("pread config");
+		exit(1);
+	}
+	if (command & INTX_DISABLE) {
+		command &= ~INTX_DISABLE;
+		if (pwrite(config, &command, 2, 4) != 2) {
+			perror("pwrite config");
+			exit(1);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 5) {
+		fprintf(stderr, "usage: irq_pingpong <dev> <config> <rounds> <snapshot 0..4>\n");
+		return 2;
+	}
+	long rounds = strtol(argv[3], NULL, 0);
+	int nregs = atoi(argv[4]);
+	int fd = open(argv[1], O_RDWR | O_CLOEXEC);
+	int config = open(argv[2], O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || config < 0 || rounds < 1 || nregs < 0 || nregs > 4) {
+		perror("open");
+		return 1;
+	}
+	volatile uint32_t *bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (bar == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	uint64_t *latencies = calloc(rounds, sizeof(*latencies));
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int32_t count, last = -1;
+	uint32_t values[4], sink = 0;
+	long missed = 0;
+
+	bar[EDU_IRQ_ACK / 4] = 0xffffffff;	/* start from a quiet, unmasked line */
+	unmask(config);
+	for (long i = 0; i < rounds; i++) {
+		uint64_t start = now_ns();
+
+		bar[EDU_IRQ_RAISE / 4] = 1;
+		if (poll(&pfd, 1, 5000) != 1 || read(fd, &count, 4) != 4) {
+			fprintf(stderr, "irq_pingpong: no interrupt in round %ld\n", i);
+			return 1;
+		}
+		for (int r = 0; r < nregs; r++)
+			values[r] = bar[snapshot_offsets[r] / 4];
+		bar[EDU_IRQ_ACK / 4] = 1;
+		unmask(config);
+		latencies[i] = now_ns() - start;
+		if (last != -1 && count - last > 1)
+			missed += count - last - 1;
+		last = count;
+		for (int r = 0; r < nregs; r++)
+			sink += values[r];
+	}
+	printf("{\"missed\": %ld, \"sink\": %" PRIu32 ", \"latencies\": [", missed, sink);
+	for (long i = 0; i < rounds; i++)
+		printf("%s%" PRIu64, i ? "," : "", latencies[i]);
+	printf("]}\n");
+	return 0;
+}

@@ -1,0 +1,24 @@
+import * as t from "io-ts";
+import { ResultsFile } from "../results-file.js";
+import { LatencyHistogram } from "./latency-histogram.js";
+
+/**
+ * What the kernel benchmarks in the guest send back: one line per test on
+ * the serial console, `RXUIO-BENCH <json>`, decoded on the host. (The run's
+ * writable share is deleted after a clean run, the console log is not.)
+ */
+export const BENCH_LINE_PREFIX = "RXUIO-BENCH ";
+
+export const GuestBenchMessage = t.intersection([
+  t.type({ results: ResultsFile }),
+  t.partial({ histogram: LatencyHistogram }),
+]);
+export type GuestBenchMessage = t.TypeOf<typeof GuestBenchMessage>;
+
+/** Environment the host hands the guest suite. */
+export const BENCH_ENV = {
+  /** Directory of the built C references (build/bench/c), same path in the guest. */
+  cDir: "RXUIO_BENCH_C_DIR",
+  /** "1" for --quick. */
+  quick: "RXUIO_BENCH_QUICK",
+} as const;
