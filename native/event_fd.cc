@@ -297,26 +297,36 @@ size_t EventFd::Service(Watch* w, int status, bool from_js) {
       failure.Set("syscall", Napi::String::New(env, "poll"));
     }
   }
+  // /dev/uioN: exactly one 4-byte read (other sizes are EINVAL) gives the
+  // total. A FIFO or socket queues one count per event: read as many as the
+  // batch holds in one call, and a short read means it is drained (no extra
+  // EAGAIN read).
+  int32_t pending[kBatchCapacity];
   while (failure.IsEmpty() && n < kBatchCapacity) {
-    int32_t count;
-    ssize_t r = read(self->fd_, &count, sizeof count);
-    if (r == sizeof count) {
-      const uint32_t delta = self->Advance(count);
-      counts.Data()[n] = count;
-      missed.Data()[n] = delta - 1;
-      ++n;
-      if (!self->drain_) break;
+    const size_t want = self->drain_ ? (kBatchCapacity - n) * sizeof(int32_t) : sizeof(int32_t);
+    ssize_t r = read(self->fd_, pending, want);
+    if (r > 0) {
+      const size_t whole = static_cast<size_t>(r) / sizeof(int32_t);
+      for (size_t i = 0; i < whole; ++i) {
+        const uint32_t delta = self->Advance(pending[i]);
+        counts.Data()[n] = pending[i];
+        missed.Data()[n] = delta - 1;
+        ++n;
+      }
+      if (static_cast<size_t>(r) % sizeof(int32_t) != 0) {
+        failure = CodedError(env, "EIO", "partial count read from " + self->path_ + "; counts are written as 4 bytes");
+      } else if (!self->drain_ || static_cast<size_t>(r) < want) {
+        break;
+      }
     } else if (r < 0 && errno == EINTR) {
       continue;
     } else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       break;
     } else if (r < 0) {
       failure = ErrnoError(env, errno, "read", self->path_);
-    } else if (r == 0) {
+    } else {
       failure = CodedError(env, "ENODEV", "the event source hung up (end of file on " + self->path_ + ")");
       failure.Set("syscall", Napi::String::New(env, "read"));
-    } else {
-      failure = CodedError(env, "EIO", "short read from " + self->path_ + "; counts are 4 bytes");
     }
   }
 

@@ -297,6 +297,19 @@ describe("NativeEventFd", () => {
       expect(rec.errors).toHaveLength(1);
     });
 
+    it("delivers whole counts, then errors with EIO on a torn one", async () => {
+      const events = listen({ baseline: 0 });
+      const writer = openSync(fifo, "w");
+      cleanups.push(() => closeSync(writer));
+      const rec = new Recorder();
+      events.watch(rec.onWake, rec.onError);
+      writeSync(writer, Buffer.concat([countBytes(1), Buffer.from([1, 2])]));
+      await rec.until(() => rec.errors.length === 1);
+      expect(rec.events.map((e) => e.count)).toEqual([1]);
+      expect(rec.errors[0]?.code).toBe("EIO");
+      expect(events.watching).toBe(false);
+    });
+
     it("survives close() from inside its own callback", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
