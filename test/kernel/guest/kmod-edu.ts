@@ -181,13 +181,15 @@ export const eduTests: GuestSuite = {
     }
   },
 
-  "uio_edu: the edu driver pipeline (identify, liveness, ping-pong) runs unchanged": async (t) => {
-    const driver = eduDriver(await openEdu(t));
-    assert.deepEqual(driver.identify(), { major: 1, minor: 0 });
-    assert.ok(driver.liveness());
-    const handled = await lastValueFrom(driver.pingPong(1_000, { timeout: 5_000 }).pipe(count()));
-    assert.equal(handled, 1_000);
-  },
+  "uio_edu: the edu driver pipeline (identify, liveness, factorial, ping-pong) runs unchanged":
+    async (t) => {
+      const driver = eduDriver(await openEdu(t));
+      assert.deepEqual(driver.identify(), { major: 1, minor: 0 });
+      assert.ok(driver.liveness());
+      assert.equal(await lastValueFrom(driver.factorial(10, { timeout: 5_000 })), 3_628_800);
+      const handled = await lastValueFrom(driver.pingPong(1_000, { timeout: 5_000 }).pipe(count()));
+      assert.equal(handled, 1_000);
+    },
 
   // Last: it removes the device from this guest.
   "uio_edu: hot-unplug while watched and mapped errors the watch, regions throw ECLOSED": async (
