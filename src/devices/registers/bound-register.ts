@@ -99,7 +99,8 @@ function rawWrite(region: Region, offset: number, width: Width, value: RegisterV
 }
 
 function maskOf(bits: number): number {
-  return bits === 32 ? 0xffffffff : (1 << bits) - 1;
+  // Not (1 << bits) - 1: shifts are 32-bit signed, so 31 and 32 bits would go negative.
+  return 2 ** bits - 1;
 }
 
 function extractBits(value: RegisterValue, lsb: number, bits: number): number {

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import * as E from "fp-ts/lib/Either.js";
+import { firstValueFrom, of } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { decodeSample } from "../../../src/streams/operators/decode-sample.js";
 import { parseSampleFormat } from "../../../src/streams/sample-format.js";
@@ -60,5 +62,37 @@ describe("decodeSample", () => {
       expectObservable(endless.pipe(decodeSample("le:u16/16")), "^--!").toBe("-a-", { a: [2] });
       expectSubscriptions(endless.subscriptions).toBe("^--!");
     });
+  });
+
+  it("decodes what was encoded, for any format and value (property)", async () => {
+    const cases = fc
+      .record({
+        le: fc.boolean(),
+        signed: fc.boolean(),
+        storage: fc.constantFrom(8, 16, 32),
+      })
+      .chain((f) =>
+        fc.integer({ min: 1, max: f.storage }).chain((bits) =>
+          fc.record({
+            format: fc.constant({ ...f, bits }),
+            shift: fc.integer({ min: 0, max: f.storage - bits }),
+            value: f.signed
+              ? fc.integer({ min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 })
+              : fc.integer({ min: 0, max: 2 ** bits - 1 }),
+          }),
+        ),
+      );
+    await fc.assert(
+      fc.asyncProperty(cases, async ({ format, shift, value }) => {
+        const raw = BigInt.asUintN(format.bits, BigInt(value)) << BigInt(shift);
+        const bytes = new Uint8Array(format.storage / 8);
+        const view = new DataView(bytes.buffer);
+        if (format.storage === 8) view.setUint8(0, Number(raw));
+        else if (format.storage === 16) view.setUint16(0, Number(raw), format.le);
+        else view.setUint32(0, Number(raw), format.le);
+        const text = `${format.le ? "le" : "be"}:${format.signed ? "s" : "u"}${format.bits}/${format.storage}>>${shift}`;
+        expect(await firstValueFrom(of(bytes).pipe(decodeSample(text)))).toEqual([value]);
+      }),
+    );
   });
 });
