@@ -3,6 +3,9 @@ import { describe, expect, it, vi } from "vitest";
 import type { Backend, IrqSnapshot } from "../../../src/devices/backend.js";
 import { simulate } from "../../../src/devices/sim/simulate.js";
 import { registerFile } from "../../../src/devices/sim/register-file.js";
+import { adc } from "../../../src/devices/sim/adc.js";
+import { simAdcRegisters } from "../../../src/devices/registers/maps/sim-adc.js";
+import { lastValueFrom, takeWhile, tap, toArray } from "rxjs";
 import { interrupts } from "../../../src/streams/sources/interrupts.js";
 import { sigio } from "../../../src/streams/sources/sigio.js";
 import { pulser, testScheduler } from "../sim-fixtures.js";
@@ -117,6 +120,32 @@ describe("interrupts()", () => {
     });
     interrupts(quiet).subscribe({ error: (e: { code: string }) => errors.push(e.code) });
     expect(errors).toEqual(["ECLOSED", "ENOSYS"]);
+  });
+});
+
+describe("interrupts() in real time", () => {
+  it("a stalled consumer sees exactly what it missed", async () => {
+    const dev = simulate({ behaviour: adc({ rate: 2000 }) });
+    let stalled = false;
+    const events = lastValueFrom(
+      interrupts(dev).pipe(
+        tap(() => {
+          if (stalled) return;
+          stalled = true;
+          // Block the thread, as a slow handler would; the ADC keeps sampling.
+          const until = performance.now() + 25;
+          while (performance.now() < until);
+        }),
+        takeWhile((e) => e.count < 200, true),
+        toArray(),
+      ),
+    );
+    simAdcRegisters.bind(dev.region(0)).ctrl.write(1); // run, one interrupt per sample
+    const seen = await events;
+    dev.close();
+    const last = seen.at(-1);
+    expect(seen.reduce((n, e) => n + 1 + e.missed, 0)).toBe(last?.count);
+    expect(Math.max(...seen.map((e) => e.missed))).toBeGreaterThan(10);
   });
 });
 
