@@ -76,5 +76,21 @@ describe("QEMU command line", () => {
     expect(joined).toContain("-qmp unix:/tmp/q.sock,server=on,wait=off");
     expect(args.slice(-4)).toEqual(["-device", "edu,id=edu0", "-device", "pci-testdev"]);
     expect(args).not.toContain("-enable-kvm");
+    expect(joined).toContain("-nic none");
+    expect(args[args.indexOf("-append") + 1]).toBe(
+      "console=ttyS0 quiet panic=-1 rxuio_share=/tmp/a,b",
+    );
+  });
+
+  it("refuses a share path that would break the kernel command line", () => {
+    expect(() =>
+      qemuArgs({
+        kernelImage: "k",
+        initramfs: "i",
+        shareDir: "/tmp/a b",
+        qmpSocket: "q",
+        devices: [],
+      }),
+    ).toThrow(/whitespace/);
   });
 });

@@ -8,7 +8,6 @@ import { isLeft } from "fp-ts/lib/Either.js";
 import { PathReporter } from "io-ts/lib/PathReporter.js";
 import { GuestReport, REPORT_FILE } from "../guest/runner/protocol.js";
 import { GUEST_RUNNER } from "./guest-build.js";
-import { GUEST_SHARE_DIR } from "./init-script.js";
 import { buildInitramfs } from "./initramfs.js";
 import { buildKmod } from "./kmod-build.js";
 import type { LabTools } from "./lab-probe.js";
@@ -114,6 +113,9 @@ export async function bootGuest(
   // Short path: unix socket paths are limited to 107 bytes.
   const shareDir = await mkdtemp(join(tmpdir(), "rxuio-lab-"));
   const qmpSocket = join(shareDir, "qmp.sock");
+  // The guest's scratch space (TMPDIR, HOME): the host root is read-only there.
+  const guestTmp = join(shareDir, "tmp");
+  await mkdir(guestTmp);
   await writeFile(
     join(shareDir, "run.sh"),
     runScript({
@@ -125,9 +127,9 @@ export async function bootGuest(
         "--enable-source-maps",
         join(projectDir, GUEST_RUNNER),
         options.suite,
-        GUEST_SHARE_DIR,
+        shareDir,
       ],
-      env: { RXUIO_GUEST: "1", ...(options.env ?? {}) },
+      env: { RXUIO_GUEST: "1", TMPDIR: guestTmp, HOME: guestTmp, ...(options.env ?? {}) },
     }),
   );
   const args = qemuArgs({

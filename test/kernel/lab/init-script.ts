@@ -5,6 +5,9 @@
  * per-run script (see run-script.ts) from the share. Keeping run-specific
  * steps out of /init means one cached initramfs per kernel serves every run.
  *
+ * The guest's writable scratch space is <share>/tmp (TMPDIR and HOME point
+ * there); the host's /tmp stays visible read-only.
+ *
  * Serial markers (parsed by guest-boot.ts):
  *   RXUIO-LAB-STAGE <text>  progress
  *   RXUIO-LAB-READY         the guest is about to start node (boot finished)
@@ -12,8 +15,13 @@
  *   RXUIO-LAB-EXIT <code>   node exited with <code>
  */
 
-/** Where the run's writable 9p share appears inside the chroot (the host root). */
-export const GUEST_SHARE_DIR = "/tmp/rxuio-share";
+/**
+ * The kernel command-line parameter that tells /init where the run's share
+ * lives on the host. The share is mounted over that same path inside the
+ * host root, so host and guest name it identically; nothing is mounted over
+ * the host's /tmp, which would hide projects checked out there.
+ */
+export const SHARE_PARAM = "rxuio_share";
 
 /** 9p mount tags the QEMU command line and /init agree on. */
 export const HOST_ROOT_TAG = "hostroot";
@@ -42,10 +50,13 @@ mount -t 9p -o "$p9,ro,cache=loose" ${HOST_ROOT_TAG} /host || fail "cannot mount
 mount -t proc proc /host/proc || fail "mount /host/proc"
 mount -t sysfs sysfs /host/sys || fail "mount /host/sys"
 mount -t devtmpfs devtmpfs /host/dev || fail "mount /host/dev"
-mount -t tmpfs tmpfs /host/tmp || fail "mount /host/tmp"
-mkdir -p /host${GUEST_SHARE_DIR}
-mount -t 9p -o "$p9,cache=none" ${SHARE_TAG} /host${GUEST_SHARE_DIR} || fail "cannot mount the run share (9p tag ${SHARE_TAG})"
-share=/host${GUEST_SHARE_DIR}
+share_path=""
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in ${SHARE_PARAM}=*) share_path="\${arg#${SHARE_PARAM}=}" ;; esac
+done
+[ -n "$share_path" ] && [ -d "/host$share_path" ] || fail "no share directory (${SHARE_PARAM}=$share_path) in the host root"
+mount -t 9p -o "$p9,cache=none" ${SHARE_TAG} "/host$share_path" || fail "cannot mount the run share (9p tag ${SHARE_TAG})"
+share="/host$share_path"
 
 # Helpers for run.sh.
 # load_module <host path> [params...]: insmod a module from the host (.ko, .ko.xz or .ko.gz).
@@ -81,8 +92,8 @@ run_guest() {
   echo "RXUIO-LAB-EXIT $?"
 }
 
-[ -r $share/run.sh ] || fail "run.sh is missing from the share"
-. $share/run.sh
+[ -r "$share/run.sh" ] || fail "run.sh is missing from the share"
+. "$share/run.sh"
 sync
 poweroff -f
 sleep 10

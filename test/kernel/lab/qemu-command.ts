@@ -1,4 +1,4 @@
-import { HOST_ROOT_TAG, SHARE_TAG } from "./init-script.js";
+import { HOST_ROOT_TAG, SHARE_PARAM, SHARE_TAG } from "./init-script.js";
 
 /**
  * The QEMU command line of a lab guest: TCG (no KVM needed), one CPU, serial
@@ -21,11 +21,18 @@ function optionValue(value: string): string {
 }
 
 export function qemuArgs(command: QemuCommand): string[] {
+  if (/\s/.test(command.shareDir)) {
+    throw new Error(
+      `the share directory "${command.shareDir}" must not contain whitespace (it goes on the kernel command line)`,
+    );
+  }
   return [
     ...["-M", "pc", "-cpu", "max", "-m", String(command.memoryMb ?? 1024), "-smp", "1"],
     ...["-nographic", "-no-reboot"],
     ...["-kernel", command.kernelImage, "-initrd", command.initramfs],
-    ...["-append", "console=ttyS0 quiet panic=-1"],
+    // No NIC: the guest needs no network, and its option ROM (iPXE) costs boot time.
+    ...["-nic", "none"],
+    ...["-append", `console=ttyS0 quiet panic=-1 ${SHARE_PARAM}=${command.shareDir}`],
     ...[
       "-fsdev",
       `local,id=${HOST_ROOT_TAG},path=/,security_model=none,readonly=on,multidevs=remap`,

@@ -7,7 +7,10 @@ import {
   readdirSync,
   readFileSync,
   readSync,
+  writeFileSync,
 } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineGuestSuite } from "../runner/guest-suite.js";
 
 /**
@@ -43,6 +46,17 @@ export default defineGuestSuite({
     } finally {
       closeSync(fd);
     }
+  },
+
+  "the guest has a writable TMPDIR on the run's share": () => {
+    const file = join(tmpdir(), "probe.txt");
+    writeFileSync(file, "ok");
+    assert.equal(readFileSync(file, "utf8"), "ok");
+    assert.throws(
+      () => writeFileSync("/etc/rxuio-probe", "x"),
+      { code: "EROFS" },
+      "the host root is read-only",
+    );
   },
 
   "an extra -device (pci-testdev) is on the PCI bus": () => {
