@@ -132,10 +132,6 @@ export function watchFrames(
   );
 }
 
-function formatValue(value: number | bigint, width: Width): string {
-  return formatHex(value, width);
-}
-
 /** The frame for a terminal: several lines. */
 export function formatWatchFrame(
   frame: WatchFrame,
@@ -146,7 +142,7 @@ export function formatWatchFrame(
     `rxuio watch ${device} (${frame.elapsed.toFixed(1)} s, Ctrl-C to stop)`,
     `  IRQ rate ${frame.irqRate.toFixed(1)}/s   interrupts ${frame.interrupts}   missed ${frame.missed}`,
     ...registers.map(
-      (reg, i) => `  ${reg.label.padEnd(16)} ${formatValue(frame.values[i] ?? 0, reg.width)}`,
+      (reg, i) => `  ${reg.label.padEnd(16)} ${formatHex(frame.values[i] ?? 0, reg.width)}`,
     ),
   ].join("\n");
 }
@@ -154,7 +150,7 @@ export function formatWatchFrame(
 /** The frame as one plain line. */
 export function formatWatchLine(frame: WatchFrame, registers: readonly WatchedRegister[]): string {
   const regs = registers.map(
-    (reg, i) => ` ${reg.label}=${formatValue(frame.values[i] ?? 0, reg.width)}`,
+    (reg, i) => ` ${reg.label}=${formatHex(frame.values[i] ?? 0, reg.width)}`,
   );
   return `t=${frame.elapsed.toFixed(1)}s interrupts=${frame.interrupts} missed=${frame.missed} irq/s=${frame.irqRate.toFixed(1)}${regs.join("")}`;
 }
@@ -201,6 +197,7 @@ export function registerWatch(program: Command, context: CommandContext): void {
       const device = await UioDevice.open(parseDeviceArgument(dev), context.discovery(command));
       let shownLines = 0;
       let last: WatchFrame | undefined;
+      if (live) io.out("\x1b[?25l");
       try {
         // Fail now, with the region's own message, rather than in the first frame.
         for (const reg of registers) readRegister(device, reg);
@@ -223,6 +220,7 @@ export function registerWatch(program: Command, context: CommandContext): void {
         await lastValueFrom(frames, { defaultValue: undefined });
       } finally {
         device.close();
+        if (live) io.out("\x1b[?25h");
       }
       io.out(
         `watched ${last?.elapsed.toFixed(1) ?? "0.0"} s: ${last?.interrupts ?? 0} interrupts, ${last?.missed ?? 0} missed\n`,
