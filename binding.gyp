@@ -12,7 +12,8 @@
         "native/event_fd.cc",
         "native/ports.cc",
         "native/region.cc",
-        "native/register_access.cc"
+        "native/register_access.cc",
+        "native/sampler.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

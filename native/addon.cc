@@ -7,6 +7,7 @@
 #include "event_fd.h"
 #include "ports.h"
 #include "region.h"
+#include "sampler.h"
 
 namespace {
 
@@ -24,6 +25,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Region", rxuio::Region::Define(env));
   exports.Set("EventFd", rxuio::EventFd::Define(env));
   exports.Set("Ports", rxuio::Ports::Define(env));
+  exports.Set("Sampler", rxuio::Sampler::Define(env));
   return exports;
 }
 

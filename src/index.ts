@@ -27,6 +27,8 @@ export * from "./streams/sources/interrupts.js";
 export * from "./streams/sources/sigio.js";
 export * from "./streams/sources/on-interrupt.js";
 export * from "./streams/sources/poll.js";
+export * from "./streams/sources/sample.js";
+export { nativeSampling } from "./native/sampler.js";
 export * from "./streams/sinks/irq-control.js";
 export * from "./streams/sinks/register-sink.js";
 export type { Sink } from "./streams/sinks/sink.js";

@@ -79,6 +79,13 @@ export interface PortsHandle {
   close(): void;
 }
 
+/** A running sampler thread as the addon sees it; see native/sampler.h. */
+export interface SamplerHandle {
+  readonly running: boolean;
+  readonly overruns: number;
+  stop(): void;
+}
+
 export interface Addon {
   pageSize(): number;
   monotonicNow(): bigint;
@@ -92,6 +99,16 @@ export interface Addon {
   ) => RegionHandle;
   EventFd: new (path: string, writable: boolean, baseline: number | undefined) => EventFdHandle;
   Ports: new (start: number, size: number) => PortsHandle;
+  Sampler: new (
+    path: string,
+    fileOffset: number,
+    inPageOffset: number,
+    length: number,
+    registers: readonly { offset: number; width: number }[],
+    periodNs: number,
+    batch: number,
+    onBatch: (times: BigUint64Array, deadlines: BigUint64Array, values: Float64Array, overruns: number) => void,
+  ) => SamplerHandle;
 }
 
 // Relative to this file in both src/native/ (tests) and dist/native/ (package).
