@@ -68,6 +68,7 @@ describe("QEMU command line", () => {
       shareDir: "/tmp/a,b",
       qmpSocket: "/tmp/q.sock",
       devices: ["edu,id=edu0", "pci-testdev"],
+      watchdogSeconds: 570.2,
     });
     const joined = args.join(" ");
     expect(joined).toContain("-M pc -cpu max -m 1024 -smp 1 -nographic -no-reboot");
@@ -78,7 +79,7 @@ describe("QEMU command line", () => {
     expect(args).not.toContain("-enable-kvm");
     expect(joined).toContain("-nic none");
     expect(args[args.indexOf("-append") + 1]).toBe(
-      "console=ttyS0 quiet panic=-1 rxuio_share=/tmp/a,b",
+      "console=ttyS0 quiet panic=-1 rxuio_share=/tmp/a,b rxuio_watchdog=571",
     );
   });
 

@@ -132,12 +132,16 @@ export async function bootGuest(
       env: { RXUIO_GUEST: "1", TMPDIR: guestTmp, HOME: guestTmp, ...(options.env ?? {}) },
     }),
   );
+  const bootTimeoutMs = options.bootTimeoutMs ?? 240_000;
+  const runTimeoutMs = options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const args = qemuArgs({
     kernelImage: tools.kernel.image,
     initramfs,
     shareDir,
     qmpSocket,
     devices: options.devices ?? [],
+    // A little after the host's own limit, which normally fires first.
+    watchdogSeconds: runTimeoutMs / 1000 + 30,
     ...(options.memoryMb === undefined ? {} : { memoryMb: options.memoryMb }),
   });
 
@@ -173,8 +177,6 @@ export async function bootGuest(
     monitor: async (command) => (await monitorReady).hmp(command),
   });
 
-  const bootTimeoutMs = options.bootTimeoutMs ?? 240_000;
-  const runTimeoutMs = options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const watchdog = setInterval(() => {
     const elapsed = performance.now() - started;
     if (bootMs === undefined && elapsed > bootTimeoutMs) {

@@ -23,6 +23,13 @@
  */
 export const SHARE_PARAM = "rxuio_share";
 
+/**
+ * Seconds after which the guest powers itself off whatever it is doing. The
+ * host kills QEMU on its own timeouts; this covers a host test process that
+ * died without doing so (an orphaned QEMU still ends).
+ */
+export const WATCHDOG_PARAM = "rxuio_watchdog";
+
 /** 9p mount tags the QEMU command line and /init agree on. */
 export const HOST_ROOT_TAG = "hostroot";
 export const SHARE_TAG = "rxuioshare";
@@ -51,9 +58,16 @@ mount -t proc proc /host/proc || fail "mount /host/proc"
 mount -t sysfs sysfs /host/sys || fail "mount /host/sys"
 mount -t devtmpfs devtmpfs /host/dev || fail "mount /host/dev"
 share_path=""
+watchdog=""
 for arg in $(cat /proc/cmdline); do
-  case "$arg" in ${SHARE_PARAM}=*) share_path="\${arg#${SHARE_PARAM}=}" ;; esac
+  case "$arg" in
+    ${SHARE_PARAM}=*) share_path="\${arg#${SHARE_PARAM}=}" ;;
+    ${WATCHDOG_PARAM}=*) watchdog="\${arg#${WATCHDOG_PARAM}=}" ;;
+  esac
 done
+if [ -n "$watchdog" ]; then
+  (sleep "$watchdog"; echo "RXUIO-LAB-FAIL guest watchdog: still running after $watchdog s"; poweroff -f) &
+fi
 [ -n "$share_path" ] && [ -d "/host$share_path" ] || fail "no share directory (${SHARE_PARAM}=$share_path) in the host root"
 mount -t 9p -o "$p9,cache=none" ${SHARE_TAG} "/host$share_path" || fail "cannot mount the run share (9p tag ${SHARE_TAG})"
 share="/host$share_path"

@@ -1,4 +1,4 @@
-import { HOST_ROOT_TAG, SHARE_PARAM, SHARE_TAG } from "./init-script.js";
+import { HOST_ROOT_TAG, SHARE_PARAM, SHARE_TAG, WATCHDOG_PARAM } from "./init-script.js";
 
 /**
  * The QEMU command line of a lab guest: TCG (no KVM needed), one CPU, serial
@@ -13,11 +13,20 @@ export interface QemuCommand {
   /** Extra `-device` values, e.g. "edu,id=edu0" or "pci-testdev". */
   readonly devices: readonly string[];
   readonly memoryMb?: number;
+  /** The guest powers itself off after this many seconds (see WATCHDOG_PARAM). */
+  readonly watchdogSeconds?: number;
 }
 
 /** QEMU option values separate suboptions with commas; a literal comma is doubled. */
 function optionValue(value: string): string {
   return value.replace(/,/g, ",,");
+}
+
+function kernelCommandLine(command: QemuCommand): string {
+  const words = ["console=ttyS0", "quiet", "panic=-1", `${SHARE_PARAM}=${command.shareDir}`];
+  if (command.watchdogSeconds !== undefined)
+    words.push(`${WATCHDOG_PARAM}=${Math.ceil(command.watchdogSeconds)}`);
+  return words.join(" ");
 }
 
 export function qemuArgs(command: QemuCommand): string[] {
@@ -32,7 +41,7 @@ export function qemuArgs(command: QemuCommand): string[] {
     ...["-kernel", command.kernelImage, "-initrd", command.initramfs],
     // No NIC: the guest needs no network, and its option ROM (iPXE) costs boot time.
     ...["-nic", "none"],
-    ...["-append", `console=ttyS0 quiet panic=-1 ${SHARE_PARAM}=${command.shareDir}`],
+    ...["-append", kernelCommandLine(command)],
     ...[
       "-fsdev",
       `local,id=${HOST_ROOT_TAG},path=/,security_model=none,readonly=on,multidevs=remap`,
