@@ -20,6 +20,13 @@ import { metric, type MetricResult } from "../metric.js";
 import { median, percentile } from "../rounds.js";
 import { BENCH_ENV, BENCH_LINE_PREFIX, type GuestBenchMessage } from "./guest-message.js";
 import { latencyHistogram } from "./latency-histogram.js";
+import {
+  SAMPLER_HZ,
+  cJitterRun,
+  jitterMetric,
+  jitterRounds,
+  samplerLateness,
+} from "../sampler-jitter.js";
 
 /**
  * The kernel benchmarks, run in one guest boot (see kernel-benchmarks.ts):
@@ -468,6 +475,41 @@ async function soak(t: GuestTestContext): Promise<void> {
   });
 }
 
+// ---------------------------------------------------------------- sampler jitter
+
+async function samplerJitter(t: GuestTestContext): Promise<void> {
+  const dev = await openDevice(t, "uio_vadc");
+  const map = dev.info.maps[0];
+  assert.ok(map, "uio_vadc has map 0");
+  const samples = quick ? 1_000 : 10_000;
+  const rounds = quick ? 2 : 3;
+  const region = {
+    path: dev.info.devicePath,
+    fileOffset: 0,
+    inPageOffset: map.offset,
+    length: map.size,
+  };
+  const result = await jitterRounds(
+    rounds,
+    () => samplerLateness(region, VADC_SEQ, samples),
+    async () =>
+      cJitterRun(
+        await runC("sampler_loop", [dev.info.devicePath, 0, VADC_SEQ, SAMPLER_HZ, samples]),
+      ),
+  );
+  t.log(`sampler p99 rxuio ${result.rxuio} ns, C ${result.reference} ns`);
+  send({
+    results: [
+      jitterMetric(
+        "guest (QEMU TCG), uio_vadc's register page through /dev/uioN",
+        rounds,
+        samples,
+        result,
+      ),
+    ],
+  });
+}
+
 export default defineGuestSuite({
   "bench: edu IRQ round trips and snapshots, rxuio vs C": { timeoutMs: 600_000, run: irqLatency },
   "bench: uio_vadc highest lossless interrupt rate, rxuio vs C": {
@@ -475,4 +517,5 @@ export default defineGuestSuite({
     run: irqRate,
   },
   "bench: RSS over 1,000,000 uio_vadc interrupts": { timeoutMs: 600_000, run: soak },
+  "bench: native sampler jitter at 10 kHz, rxuio vs C": { timeoutMs: 600_000, run: samplerJitter },
 });

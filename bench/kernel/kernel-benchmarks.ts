@@ -29,6 +29,8 @@ export interface KernelBenchOutcome {
   readonly results: MetricResult[];
   /** The IRQ latency histogram as SVG, when the latency benchmark ran. */
   readonly histogramSvg?: string;
+  /** sampler-jitter-p99 measured in the guest, reported beside the host figure. */
+  readonly guestSamplerJitter?: MetricResult;
   /** Guest benchmarks that failed (their metrics are unmeasured, with the reason). */
   readonly failures: readonly string[];
 }
@@ -55,6 +57,7 @@ export async function kernelBenchmarks(context: BenchContext): Promise<KernelBen
   const [pingpong] = await Promise.all([
     CReference.build(context.projectDir, "irq_pingpong"),
     CReference.build(context.projectDir, "vadc_consumer"),
+    CReference.build(context.projectDir, "sampler_loop"),
   ]);
   const cDir = pingpong.binary.slice(0, pingpong.binary.lastIndexOf("/"));
   context.log("kernel: booting one guest for every kernel benchmark (TCG: minutes, not seconds)");
@@ -102,6 +105,9 @@ export async function kernelBenchmarks(context: BenchContext): Promise<KernelBen
   return {
     results: KERNEL_METRICS.map((spec) => results.get(spec.name) ?? unmeasured(spec, reason)),
     failures: failed.length > 0 || results.size === 0 ? [reason] : [],
+    ...(results.has("sampler-jitter-p99")
+      ? { guestSamplerJitter: results.get("sampler-jitter-p99") }
+      : {}),
     ...(svg === undefined ? {} : { histogramSvg: svg }),
   };
 }
