@@ -193,6 +193,8 @@ export async function bootGuest(
   liveGuests.delete(qemu);
   await requests.stop();
   monitor?.close();
+  // A connection that completes after QEMU is gone must not keep this process alive.
+  void monitorReady.then((late) => late.close()).catch(() => undefined);
   const totalMs = performance.now() - started;
 
   const nodeExit = /RXUIO-LAB-EXIT (\d+)/.exec(serialLog);

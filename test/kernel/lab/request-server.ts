@@ -68,7 +68,12 @@ export function serveGuestRequests(
   const timer = setInterval(() => {
     if (stopped) return;
     // Chain polls so a slow monitor command never overlaps the next scan.
-    running = running.then(poll).catch(() => undefined);
+    running = running.then(poll).catch((err: unknown) => {
+      // The guest will time out waiting for its reply; say why on the host side.
+      process.stderr.write(
+        `kernel lab: serving a guest request failed: ${(err as Error).message}\n`,
+      );
+    });
   }, intervalMs);
 
   return {
