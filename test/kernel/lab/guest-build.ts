@@ -40,6 +40,8 @@ async function sourceFingerprint(projectDir: string): Promise<string> {
   }
   await visit(join(projectDir, "src"));
   await visit(join(projectDir, "test", "kernel", "guest"));
+  // The "bench" suite re-exports bench/kernel, whose files the guest build compiles too.
+  if (existsSync(join(projectDir, "bench"))) await visit(join(projectDir, "bench"));
   return hash.digest("hex");
 }
 
