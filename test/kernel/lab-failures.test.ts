@@ -12,7 +12,8 @@ import { PROJECT_DIR } from "./lab/project-root.js";
 
 // The harness's failure paths: the guest runner isolates failing tests, and
 // a guest that cannot boot or set up fails fast with its serial log instead
-// of hanging the test run.
+// of hanging the test run. Boots use the runner-checks suite's name, so
+// their serial logs do not overwrite a device suite's in .lab/logs.
 const tools = kernelLabGate("kernel lab failure paths");
 
 if (tools) {
@@ -66,7 +67,10 @@ if (tools) {
 
   describe("a guest that cannot boot or set up (QEMU)", () => {
     it("is killed at the boot timeout instead of hanging", async () => {
-      const run = await bootGuest(tools, PROJECT_DIR, { suite: "lab-smoke", bootTimeoutMs: 1_500 });
+      const run = await bootGuest(tools, PROJECT_DIR, {
+        suite: "runner-checks",
+        bootTimeoutMs: 1_500,
+      });
       expect(run.failure).toMatch(/did not finish booting within 1.5 s/);
       expect(run.bootMs).toBeUndefined();
       expect(run.totalMs).toBeLessThan(30_000);
@@ -76,7 +80,7 @@ if (tools) {
     it("fails fast with the guest's message when a module does not load", async () => {
       // /etc/hostname exists on the host (and so in the guest) but is no module.
       const run = await bootGuest(tools, PROJECT_DIR, {
-        suite: "lab-smoke",
+        suite: "runner-checks",
         extraModules: [{ path: "/etc/hostname" }],
       });
       expect(run.failure).toMatch(/guest setup failed: insmod \/host\/etc\/hostname/);

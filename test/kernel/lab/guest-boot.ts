@@ -152,11 +152,14 @@ export async function bootGuest(
   let bootMs: number | undefined;
   let failure: string | undefined;
   const append = (chunk: Buffer): void => {
-    serialLog += chunk.toString("utf8").replace(/\r/g, "");
+    const text = chunk.toString("utf8").replace(/\r/g, "");
+    // Markers may straddle chunks: look at the new text plus a little before it.
+    const recent = serialLog.slice(-80) + text;
+    serialLog += text;
     if (serialLog.length > SERIAL_LOG_LIMIT) serialLog = serialLog.slice(-SERIAL_LOG_LIMIT);
-    if (bootMs === undefined && serialLog.includes("RXUIO-LAB-READY"))
+    if (bootMs === undefined && recent.includes("RXUIO-LAB-READY"))
       bootMs = performance.now() - started;
-    const setup = /RXUIO-LAB-FAIL (.*)/.exec(serialLog);
+    const setup = /RXUIO-LAB-FAIL (.*)/.exec(recent);
     if (setup && failure === undefined) failure = `guest setup failed: ${setup[1]}`;
   };
   qemu.stdout.on("data", append);
@@ -201,10 +204,13 @@ export async function bootGuest(
   let report: GuestReport | undefined;
   const reportFile = join(shareDir, REPORT_FILE);
   if (existsSync(reportFile)) {
-    const decoded = GuestReport.decode(JSON.parse(await readFile(reportFile, "utf8")));
-    if (isLeft(decoded))
-      failure ??= `the guest report is malformed: ${PathReporter.report(decoded).join("; ")}`;
-    else report = decoded.right;
+    try {
+      const decoded = GuestReport.decode(JSON.parse(await readFile(reportFile, "utf8")));
+      if (isLeft(decoded)) throw new Error(PathReporter.report(decoded).join("; "));
+      report = decoded.right;
+    } catch (err) {
+      failure ??= `the guest report is malformed: ${(err as Error).message}`;
+    }
   }
   if (failure === undefined) {
     if (nodeExit === null)
