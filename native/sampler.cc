@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <system_error>
 
 #include "arguments.h"
 #include "clock.h"
@@ -76,7 +78,8 @@ Sampler::Sampler(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sampler>(inf
                  "register offset " + std::to_string(offset) + " is past the region's " + std::to_string(length) +
                      " bytes");
     }
-    if (offset % static_cast<int64_t>(bytes) != 0) {
+    // Alignment of the real address (in-page offset included), as Region checks it.
+    if ((in_page_offset + offset) % static_cast<int64_t>(bytes) != 0) {
       ThrowCoded(env, "EALIGN", "register offset " + std::to_string(offset) + " is not aligned to its width");
     }
     registers_.push_back({static_cast<size_t>(offset), bytes});
@@ -118,7 +121,15 @@ Sampler::Sampler(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sampler>(inf
   // A sampler still running when the environment goes away is stopped first.
   napi_add_env_cleanup_hook(env, StopAtExit, this);
   running_ = true;
-  thread_ = std::thread(&Sampler::Run, this);
+  try {
+    thread_ = std::thread(&Sampler::Run, this);
+  } catch (const std::system_error& e) {
+    // Not a Napi::Error: left alone it would terminate the process.
+    running_ = false;
+    napi_remove_env_cleanup_hook(env, StopAtExit, this);
+    tsfn_.Release();
+    ThrowCoded(env, "EIO", std::string("could not start the sampler thread: ") + e.what());
+  }
 }
 
 Sampler::~Sampler() {

@@ -104,6 +104,10 @@ describe("NativeSampler", () => {
     expectCode(() => start({ registers: [] }), "ERANGE");
     expectCode(() => start({ registers: [{ offset: PAGE, width: 32 }] }), "ERANGE");
     expectCode(() => start({ registers: [{ offset: 2, width: 32 }] }), "EALIGN");
+    // Alignment is of the real address: the in-page offset counts.
+    const shifted = { ...region, inPageOffset: 2, length: 64 };
+    expectCode(() => start({ registers: [{ offset: 0, width: 32 }] }, shifted), "EALIGN");
+    running.push(start({ registers: [{ offset: 2, width: 32 }] }, shifted));
     expectCode(() => start({ registers: [{ offset: 0, width: 24 as 32 }] }), "EINVAL");
     expectCode(() => start({}, { ...region, path: join(scratch.dir, "missing") }), "ENODEV");
     expectCode(() => start({}, { ...region, length: PAGE * 2 }), "ERANGE");
