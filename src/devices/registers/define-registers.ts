@@ -51,12 +51,19 @@ function decodeOrThrow(document: unknown, source: string): RegisterMapSpec {
     const problems = decoded.left;
     const first = problems[0] ?? "registers";
     throw new RxuioError("EDECODE", `invalid register map (${source}): ${problems.join("; ")}`, {
-      path: first.split(":")[0],
+      path: pathOf(first),
       value: document,
       hint: "Fix the declaration at the path shown",
     });
   }
   return decoded.right;
+}
+
+/** The path a problem names: semantic ones start with it, io-ts-reporters ones say "at <path>". */
+function pathOf(problem: string): string {
+  return (
+    /^Expecting .* at (\S+) but instead got/.exec(problem)?.[1] ?? problem.split(":")[0] ?? problem
+  );
 }
 
 function makeMap<S extends RegisterMapSpec>(spec: S): RegisterMap<S> {
