@@ -21,4 +21,6 @@ export const BENCH_ENV = {
   cDir: "RXUIO_BENCH_C_DIR",
   /** "1" for --quick. */
   quick: "RXUIO_BENCH_QUICK",
+  /** "1": print CPU profiles of the rxuio side (guest-profile.ts); figures are then not comparable. */
+  profile: "RXUIO_BENCH_PROFILE",
 } as const;

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { concatMap, map, type Observable, type Subscription } from "rxjs";
+import { map, type Observable, type Subscription } from "rxjs";
 import type { IrqEvent, Region, SnapshotRegister } from "../../src/devices/backend.js";
 import { UioDevice } from "../../src/devices/uio-device.js";
 import { decodeSample } from "../../src/streams/operators/decode-sample.js";
@@ -20,6 +20,7 @@ import { metric, type MetricResult } from "../metric.js";
 import { median, percentile } from "../rounds.js";
 import { BENCH_ENV, BENCH_LINE_PREFIX, type GuestBenchMessage } from "./guest-message.js";
 import { latencyHistogram } from "./latency-histogram.js";
+import { profiled } from "./guest-profile.js";
 import {
   SAMPLER_HZ,
   cJitterRun,
@@ -38,6 +39,7 @@ import {
 const exec = promisify(execFile);
 const cDir = process.env[BENCH_ENV.cDir] ?? "";
 const quick = process.env[BENCH_ENV.quick] === "1";
+const profile = process.env[BENCH_ENV.profile] === "1";
 
 const EDU_IRQ_RAISE = 0x60;
 const EDU_IRQ_ACK = 0x64;
@@ -163,6 +165,18 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
   await rxuioPingPong(dev, onInterrupt(dev, EDU_SNAPSHOT), quick ? 100 : 1000);
   await cPingPong(dev, 100, 0);
   for (let round = 0; round < rounds; round++) {
+    if (profile && round === 0) {
+      await profiled(
+        true,
+        (line) => t.log(`bare ${line}`),
+        () => rxuioPingPong(dev, interrupts(dev), trips),
+      );
+      await profiled(
+        true,
+        (line) => t.log(`snapshot ${line}`),
+        () => rxuioPingPong(dev, onInterrupt(dev, EDU_SNAPSHOT), trips),
+      );
+    }
     const runs: Record<(typeof kinds)[number], () => Promise<number[]>> = {
       rxuio: () => rxuioPingPong(dev, interrupts(dev), trips),
       c: () => cPingPong(dev, trips, 0),
@@ -262,7 +276,9 @@ function lossless(run: Acquisition): boolean {
  * The full pipeline at `hz` samples/s, one interrupt per sample: onInterrupt
  * snapshots SEQ; the new samples are sliced out of the ring in order
  * (checked, and counted lost when overwritten), decoded from IIO
- * le:u12/32>>4, flattened and buffered by watermark(64) for the subscriber.
+ * le:u12/32>>4 one block per interrupt, and buffered by watermark(16) for
+ * the subscriber. (A per-sample stream, concatMap'ed out of the blocks,
+ * costs an RxJS emission per sample and measures RxJS, not the device path.)
  */
 async function rxuioAcquire(dev: UioDevice, hz: number, ms: number): Promise<Acquisition> {
   const page: Region = dev.region(0);
@@ -277,24 +293,26 @@ async function rxuioAcquire(dev: UioDevice, hz: number, ms: number): Promise<Acq
   let events = 0;
   let missed = 0;
   let delivered = 0;
+  // Copies the new, checked samples out of the ring, in order, into one block per interrupt.
   const slice = (seq: number): Uint8Array => {
     if (seq - next > VADC_RING_LENGTH) {
       lost += seq - next - VADC_RING_LENGTH;
       next = seq - VADC_RING_LENGTH;
     }
-    const ring = page.readBlock(VADC_RING, VADC_RING_LENGTH * 4);
+    const copy = page.readBlock(VADC_RING, VADC_RING_LENGTH * 4);
+    const ring = new Uint32Array(copy.buffer, copy.byteOffset, VADC_RING_LENGTH);
     const after = page.read32(VADC_SEQ);
-    const out = Buffer.allocUnsafe((seq - next) * 4);
+    const out = new Uint32Array(seq - next);
     let n = 0;
     for (; next < seq; next++) {
-      const value = ring.readUInt32LE((next % VADC_RING_LENGTH) * 4);
+      const value = ring[next % VADC_RING_LENGTH] ?? 0;
       if (value === vadcSample(next)) {
         checked++;
-        out.writeUInt32LE(value, n++ * 4);
+        out[n++] = value;
       } else if (after - next >= VADC_RING_LENGTH) lost++;
       else wrong++;
     }
-    return out.subarray(0, n * 4);
+    return new Uint8Array(out.buffer, 0, n * 4);
   };
   const subscription = onInterrupt(dev, [{ region: 0, offset: VADC_SEQ, width: 32 }])
     .pipe(
@@ -304,10 +322,12 @@ async function rxuioAcquire(dev: UioDevice, hz: number, ms: number): Promise<Acq
         return slice(Number(event.values[0]));
       }),
       decodeSample(VADC_FORMAT),
-      concatMap((samples) => samples),
-      watermark(64, 20),
+      // The watermark() operator over blocks: the subscriber gets 16 interrupts' samples at a time.
+      watermark(16, 20),
     )
-    .subscribe((block) => (delivered += block.length));
+    .subscribe((blocks) => {
+      for (const block of blocks) delivered += block.length;
+    });
   dev.irq.setEnabled(true);
   await new Promise((resolve) => setTimeout(resolve, ms));
   dev.irq.setEnabled(false);
@@ -383,7 +403,11 @@ async function irqRate(t: GuestTestContext): Promise<void> {
       ]);
     }
     if (i % 2 === 1) sides.reverse();
-    for (const [, run] of sides) await run();
+    for (const [name, run] of sides) {
+      await (name === "rxuio" && profile && hz === 5_000
+        ? profiled(true, (line) => t.log(line), run)
+        : run());
+    }
   }
   const top = ladder[ladder.length - 1] ?? 0;
   const ceiling = (max: number): string =>
@@ -399,7 +423,7 @@ async function irqRate(t: GuestTestContext): Promise<void> {
         note:
           `uio_vadc, one interrupt per sample, ladder ${ladder.join("/")} Hz for ${ms} ms each, C and rxuio alternating per rate; ` +
           `a rate passes with every sample read in order and events + missed = the sysfs count's move. ` +
-          `rxuio: onInterrupt(SEQ) → ring slice → decodeSample → watermark(64) → subscriber; C = bench/c/vadc_consumer.c. ` +
+          `rxuio: onInterrupt(SEQ) → ring slice → decodeSample → watermark(16 blocks) → subscriber; C = bench/c/vadc_consumer.c. ` +
           `rxuio max ${rxuioMax}${ceiling(rxuioMax)}, C max ${cMax}${ceiling(cMax)}. ` +
           (exactness.length === 0
             ? "Loss accounting was exact at every rate tried."
