@@ -133,7 +133,9 @@ export function addon(): Addon {
         {
           path: ADDON_PATH,
           cause: err,
-          hint: "Run `npm ci` (or `npx node-gyp rebuild`) in the rxuio package to build it for this Node.js",
+          hint:
+            "Build it for this Node.js: `npm rebuild rxuio` where rxuio is a dependency, " +
+            "`npm ci` or `npx node-gyp rebuild` in a checkout (needs a C++ compiler, make and python3)",
         },
       );
     }
