@@ -27,10 +27,10 @@ import { SAMPLER_JITTER } from "./sampler-jitter.js";
  * this machine cannot measure, is a result, not a failure.
  */
 
-// Compiled to build/bench/bench/run.js; the project root is three levels up.
 /** The IRQ latency histogram, next to BENCHMARKS.md. */
 const HISTOGRAM_FILE = "irq-latency.svg";
 
+// Compiled to build/bench/bench/run.js; the project root is three levels up.
 const PROJECT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 /** A group of metrics measured together, and what each promises when it cannot run. */

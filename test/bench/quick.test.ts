@@ -53,7 +53,13 @@ describe("npm run bench -- --quick", () => {
   });
 
   it("measures the host benchmarks with positive, finite figures and both sides", () => {
-    for (const name of ["read32", "view-read", "pipeline", "batching"] as const) {
+    for (const name of [
+      "read32",
+      "view-read",
+      "pipeline",
+      "batching",
+      "sampler-jitter-p99",
+    ] as const) {
       const result = results.find((r) => r.name === name);
       expect(result, name).toBeDefined();
       for (const figure of [result?.rxuio, result?.reference, result?.ratio]) {
@@ -62,6 +68,24 @@ describe("npm run bench -- --quick", () => {
       }
       expect(result?.meets, name).toBeTypeOf("boolean");
     }
+  });
+
+  it("reports the kernel metrics as not measured, with the reason, under --skip-kernel", () => {
+    for (const name of [
+      "irq-latency-p50",
+      "irq-latency-p99",
+      "irq-rate-max",
+      "snapshot-latency",
+      "soak-rss",
+    ]) {
+      expect(results.find((r) => r.name === name)).toMatchObject({
+        rxuio: null,
+        reference: null,
+        meets: null,
+        note: "skipped: --skip-kernel was given",
+      });
+    }
+    expect(markdown).toContain("not measured");
   });
 
   it("gives a reason for every figure it could not measure, and no verdict without figures", () => {
