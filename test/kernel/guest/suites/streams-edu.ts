@@ -75,7 +75,7 @@ function kernelCount(dev: UioDevice): number {
 
 /**
  * Makes the device interrupt once without letting the JS event loop run:
- * raise, unmask, wait (busy, on sysfs) until the kernel counted it, ack.
+ * unmask, raise, wait (busy, on sysfs) until the kernel counted it, ack.
  * The kernel leaves INTx masked afterwards, exactly as after a real event.
  * Any stream of this process is stalled meanwhile, which is the point.
  */
