@@ -121,7 +121,7 @@ export function jitterMetric(
     reference: result.reference,
     ratio: result.ratio,
     note:
-      `${where}: read time − absolute deadline at ${SAMPLER_HZ} Hz, p99 (median of ${rounds} alternating rounds of ${samples} samples); ` +
+      `${where}: read time - absolute deadline at ${SAMPLER_HZ} Hz, p99 (median of ${rounds} alternating rounds of ${samples} samples); ` +
       `p50 rxuio ${result.p50[0]} ns, C ${result.p50[1]} ns; overruns rxuio ${result.overruns[0]}, C ${result.overruns[1]}; ` +
       `C = bench/c/sampler_loop.c${extra}`,
   });
