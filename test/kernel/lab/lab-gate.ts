@@ -1,3 +1,6 @@
+import { closeSync, openSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "vitest";
 import { decideKernelPolicy, loudBanner } from "./kernel-policy.js";
 import { probeLab, type LabTools } from "./lab-probe.js";
@@ -11,12 +14,30 @@ import { probeLab, type LabTools } from "./lab-probe.js";
  *   const tools = kernelLabGate("my behaviour (in a QEMU guest)");
  *   if (tools) describe(..., () => { ... bootGuest(tools, PROJECT_DIR, {...}) ... });
  */
+/**
+ * True for the first kernel test file of a vitest run to ask, so the banner
+ * is printed once per run rather than once per file. Workers share the
+ * vitest process as parent; a marker file named after it records the banner.
+ */
+function firstInThisRun(): boolean {
+  try {
+    closeSync(openSync(join(tmpdir(), `rxuio-kernel-skip-banner-${process.ppid}`), "wx"));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function kernelLabGate(title: string): LabTools | undefined {
   const probe = probeLab();
   const policy = decideKernelPolicy(probe.gaps, process.env);
   if (policy.action === "run" && probe.ready) return probe.tools;
   if (policy.action === "skip") {
-    process.stderr.write(loudBanner(policy.message));
+    process.stderr.write(
+      firstInThisRun()
+        ? loudBanner(policy.message)
+        : `kernel lab not installed: ${title} skipped\n`,
+    );
     describe(title, () =>
       it.skip(`kernel lab not installed: ${policy.message.split("\n")[0]}`, () => {}),
     );
