@@ -3,7 +3,7 @@ import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { format } from "node:util";
 import ts from "typescript";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PROJECT_DIR, allCodeBlocks, type CodeBlock } from "./doc-sources.js";
 
 /**
@@ -17,7 +17,8 @@ import { PROJECT_DIR, allCodeBlocks, type CodeBlock } from "./doc-sources.js";
  * so that rxjs and the other dependencies resolve as they would for a user.
  */
 
-const OUT_DIR = join(PROJECT_DIR, "build", "docs-examples");
+// One directory per run, so two test runs on a shared checkout never collide.
+const OUT_DIR = join(PROJECT_DIR, "build", "docs-examples", String(process.pid));
 const SRC_INDEX = join(PROJECT_DIR, "src", "index.js");
 
 interface Example extends CodeBlock {
@@ -73,6 +74,10 @@ describe("TypeScript examples in the docs", () => {
 
   afterEach(() => {
     vi.restoreAllMocks();
+  });
+
+  afterAll(() => {
+    rmSync(OUT_DIR, { recursive: true, force: true });
   });
 
   it("there are examples to check (README.md has its quick tour)", () => {
