@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the kernel lab (../../test/kernel): QEMU, the Debian kernel with its
-# modules and headers, a static busybox for the initramfs, and cpio.
+# modules and headers, a static busybox for the initramfs, cpio, and make
+# (the headers bring gcc; make builds kmod/ against them).
 #
 #   bash scripts/lab/setup.sh              install (apt-get update + install), as root
 #   bash scripts/lab/setup.sh --if-missing do nothing when every package is present
@@ -9,14 +10,14 @@
 # installs; the harness derives its version from /boot and /lib/modules.
 set -euo pipefail
 
-packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio)
+packages=(qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio make)
 
 if_missing=0
 for arg in "$@"; do
   case "$arg" in
     --if-missing) if_missing=1 ;;
     -h | --help)
-      sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)

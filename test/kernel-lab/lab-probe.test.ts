@@ -68,13 +68,19 @@ describe("probeLab", () => {
     expect(probe.ready).toBe(false);
     const packages = probe.gaps.map((gap) => gap.package);
     expect(packages).toEqual(
-      expect.arrayContaining(["qemu-system-x86", "linux-image-amd64", "busybox-static", "cpio"]),
+      expect.arrayContaining([
+        "qemu-system-x86",
+        "linux-image-amd64",
+        "busybox-static",
+        "cpio",
+        "make",
+      ]),
     );
   });
 
   it("asks for headers when the kernel has none, and for busybox-static when busybox is dynamic", () => {
     installKernel("6.1.0-1-amd64", false);
-    for (const tool of ["qemu-system-x86_64", "cpio", "modprobe"]) executable(tool);
+    for (const tool of ["qemu-system-x86_64", "cpio", "modprobe", "make"]) executable(tool);
     executable("busybox", elf(3 /* PT_INTERP */));
     const probe = probeLab({
       path: join(root, "bin"),
@@ -86,7 +92,7 @@ describe("probeLab", () => {
 
   it("is ready when everything is present", () => {
     installKernel("6.1.0-1-amd64", true);
-    for (const tool of ["qemu-system-x86_64", "cpio", "modprobe"]) executable(tool);
+    for (const tool of ["qemu-system-x86_64", "cpio", "modprobe", "make"]) executable(tool);
     executable("busybox", elf(1 /* PT_LOAD */));
     const probe = probeLab({
       path: join(root, "bin"),
