@@ -92,6 +92,9 @@ export function probeLab(options: LabProbeOptions = {}): LabProbe {
   const modprobe = findExecutable("modprobe", options.path);
   if (modprobe === undefined)
     gaps.push({ what: "modprobe (to order kernel modules)", package: "kmod" });
+  if (findExecutable("make", options.path) === undefined) {
+    gaps.push({ what: "make (to build kmod/)", package: "make" });
+  }
 
   if (gaps.length > 0 || !qemu || !kernel || !busybox || !cpio || !modprobe)
     return { ready: false, gaps };
