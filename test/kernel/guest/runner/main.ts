@@ -58,9 +58,14 @@ function guestKernel(): string {
 
 // An error nobody awaited belongs to the test that is running: fail that test
 // instead of crashing the runner (and with it every later test).
+// Between tests there is no one to blame: say so on the console, keep going.
 let failCurrent: ((err: unknown) => void) | undefined;
-process.on("unhandledRejection", (err) => failCurrent?.(err));
-process.on("uncaughtException", (err) => failCurrent?.(err));
+function stray(err: unknown): void {
+  if (failCurrent) failCurrent(err);
+  else console.error("RXUIO-GUEST-STRAY error outside any test:", err);
+}
+process.on("unhandledRejection", stray);
+process.on("uncaughtException", stray);
 
 async function runTest(name: string, spec: GuestTestSpec): Promise<GuestTestResult> {
   const cleanups: (() => unknown)[] = [];
