@@ -5,6 +5,7 @@ export * from "./devices/sysfs/info.js";
 export * from "./devices/sysfs/discovery.js";
 export * from "./devices/uio-device.js";
 export type * from "./devices/uio-io.js";
+export type { UioEventSource } from "./devices/uio-event-source.js";
 export type { IrqControlChoice } from "./devices/irq/strategy.js";
 
 // Register maps.
@@ -20,7 +21,10 @@ export type * from "./devices/sim/behaviour.js";
 export * from "./devices/sim/edu.js";
 export * from "./devices/sim/adc.js";
 export * from "./devices/sim/register-file.js";
-export type { IrqTrigger } from "./devices/sim/irq-line.js";
+export type { IrqTrigger, IrqLine } from "./devices/sim/irq-line.js";
+export type { SimClock } from "./devices/sim/sim-clock.js";
+export type { SimEventSource } from "./devices/sim/sim-event-source.js";
+export type { MemoryRegion } from "./devices/sim/memory-region.js";
 
 // Streams: sources, sinks, operators, interop.
 export * from "./streams/sources/interrupts.js";

@@ -26,7 +26,7 @@ export interface UioDeviceOptions extends DiscoveryOptions {
   readonly io?: UioIo;
 }
 
-type CloseListener = (reason: RxuioError | undefined) => void;
+export type CloseListener = (reason: RxuioError | undefined) => void;
 
 /**
  * A real UIO device (/dev/uioN) as a {@link Backend}: its memory maps as

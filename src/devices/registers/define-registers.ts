@@ -20,7 +20,7 @@ import { decodeRegisterMap, type RegisterMapSpec, type RegisterSpec } from "./re
 
 // 64-bit registers read as bigint; 8/16/32-bit (and the 32-bit default) as
 // number; a width only known at run time (JSON) as either.
-type ValueOf<R> = R extends { readonly width: 64 }
+export type ValueOf<R> = R extends { readonly width: 64 }
   ? bigint
   : R extends { readonly width: 8 | 16 | 32 }
     ? number
@@ -32,7 +32,7 @@ type ValueNames<F> = F extends { readonly values: infer V } ? Extract<keyof V, s
 
 type FieldsOf<R> = R extends { readonly fields?: infer F } ? NonNullable<F> : never;
 
-type BoundFields<R> = { readonly [K in keyof FieldsOf<R>]: BoundField<ValueNames<FieldsOf<R>[K]>> };
+export type BoundFields<R> = { readonly [K in keyof FieldsOf<R>]: BoundField<ValueNames<FieldsOf<R>[K]>> };
 
 /** The accessors `bind` returns, one property per declared register. */
 export type BoundRegisters<S extends RegisterMapSpec> = {
