@@ -48,8 +48,10 @@ function formatRatio(ratio: number | null): string {
   return ratio === null ? "—" : `${Number(ratio.toPrecision(3))}×`;
 }
 
-function formatMeets(meets: boolean | null): string {
-  return meets === null ? "not measured" : meets ? "yes" : "**no**";
+function formatMeets(result: MetricResult): string {
+  if (result.meets !== null) return result.meets ? "yes" : "**no**";
+  // Measured, but without the figures the target needs (see the note).
+  return result.rxuio === null ? "not measured" : "undecided";
 }
 
 function escapeCell(text: string): string {
@@ -63,7 +65,7 @@ export function renderMarkdown(
 ): string {
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${r.unit} | ${formatQuantity(r.rxuio)} | ${formatQuantity(r.reference)} | ${formatRatio(r.ratio)} | ${escapeCell(r.target)} | ${formatMeets(r.meets)} |`,
+      `| ${r.name} | ${r.unit} | ${formatQuantity(r.rxuio)} | ${r.rxuio !== null && r.reference === null ? "—" : formatQuantity(r.reference)} | ${formatRatio(r.ratio)} | ${escapeCell(r.target)} | ${formatMeets(r)} |`,
   );
   const notes = results
     .filter((r) => r.note !== undefined)
@@ -94,6 +96,7 @@ export function renderMarkdown(
     "  column says which way each bound goes.",
     "- The C references are in bench/c/ and are built with `cc -O2` at bench time.",
     "- A metric shown as *not measured* could not run here; its note says why.",
+    "  *undecided* means it ran but gave no usable ratio (e.g. a difference lost in noise).",
     "  No figure is ever carried over from another run or estimated.",
     "- Kernel figures come from a QEMU TCG guest (no KVM): absolute times are slow",
     "  and only the ratios against C in the same boot mean anything.",
