@@ -15,6 +15,7 @@ import { resolveModuleOrder, type ModuleLoad } from "./module-order.js";
 import { qemuArgs } from "./qemu-command.js";
 import { QemuMonitor } from "./qemu-monitor.js";
 import { serveGuestRequests } from "./request-server.js";
+import { SerialConsole } from "./serial-console.js";
 import { runScript } from "./run-script.js";
 
 /** The modules /init needs to reach the host over 9p; everything else loads per run. */
@@ -148,19 +149,14 @@ export async function bootGuest(
   const started = performance.now();
   const qemu = spawn(tools.qemu, args, { stdio: ["pipe", "pipe", "pipe"] });
   liveGuests.add(qemu);
-  let serialLog = "";
+  const serial = new SerialConsole(SERIAL_LOG_LIMIT);
   let bootMs: number | undefined;
   let failure: string | undefined;
   const append = (chunk: Buffer): void => {
-    const text = chunk.toString("utf8").replace(/\r/g, "");
-    // Markers may straddle chunks: look at the new text plus a little before it.
-    const recent = serialLog.slice(-80) + text;
-    serialLog += text;
-    if (serialLog.length > SERIAL_LOG_LIMIT) serialLog = serialLog.slice(-SERIAL_LOG_LIMIT);
-    if (bootMs === undefined && recent.includes("RXUIO-LAB-READY"))
-      bootMs = performance.now() - started;
-    const setup = /RXUIO-LAB-FAIL (.*)/.exec(recent);
-    if (setup && failure === undefined) failure = `guest setup failed: ${setup[1]}`;
+    if (serial.append(chunk.toString("utf8"))) bootMs = performance.now() - started;
+    if (failure === undefined && serial.setupFailure !== undefined) {
+      failure = `guest setup failed: ${serial.setupFailure}`;
+    }
   };
   qemu.stdout.on("data", append);
   qemu.stderr.on("data", append);
@@ -200,7 +196,8 @@ export async function bootGuest(
   void monitorReady.then((late) => late.close()).catch(() => undefined);
   const totalMs = performance.now() - started;
 
-  const nodeExit = /RXUIO-LAB-EXIT (\d+)/.exec(serialLog);
+  const serialLog = serial.text;
+  const nodeExit = serial.exitCode;
   let report: GuestReport | undefined;
   const reportFile = join(shareDir, REPORT_FILE);
   if (existsSync(reportFile)) {
@@ -213,9 +210,9 @@ export async function bootGuest(
     }
   }
   if (failure === undefined) {
-    if (nodeExit === null)
+    if (nodeExit === undefined)
       failure = `QEMU exited (code ${exitCode}) before the guest runner finished`;
-    else if (nodeExit[1] !== "0") failure = `the guest runner exited with code ${nodeExit[1]}`;
+    else if (nodeExit !== 0) failure = `the guest runner exited with code ${nodeExit}`;
     else if (report === undefined) failure = "the guest runner wrote no report";
     else if (!report.finished) failure = "the guest runner stopped before running every test";
   }
