@@ -5,6 +5,7 @@ import { readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { RxuioError } from "../../../src/errors.js";
+import { withLabLock } from "./lab-lock.js";
 
 const run = promisify(execFile);
 
@@ -46,6 +47,13 @@ async function sourceFingerprint(projectDir: string): Promise<string> {
 }
 
 export async function compileGuest(projectDir: string): Promise<void> {
+  // Another process may be compiling into the same .lab/guest right now.
+  await withLabLock(join(projectDir, ".lab", "guest-build.lock"), () =>
+    compileUnlocked(projectDir),
+  );
+}
+
+async function compileUnlocked(projectDir: string): Promise<void> {
   const stampFile = join(projectDir, GUEST_OUT_DIR, "sources.sha256");
   const fingerprint = await sourceFingerprint(projectDir);
   if (existsSync(stampFile) && (await readFile(stampFile, "utf8")) === fingerprint) return;
