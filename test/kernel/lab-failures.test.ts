@@ -75,6 +75,8 @@ if (tools) {
       expect(run.bootMs).toBeUndefined();
       expect(run.totalMs).toBeLessThan(30_000);
       expect(run.report).toBeUndefined();
+      expect(run.failure).toContain(`kept at ${run.keptShareDir}`);
+      if (run.keptShareDir) await rm(run.keptShareDir, { recursive: true, force: true });
     });
 
     it("fails fast with the guest's message when a module does not load", async () => {
@@ -87,6 +89,7 @@ if (tools) {
       expect(run.serialLog).toContain("RXUIO-LAB-FAIL");
       expect(run.serialLog).not.toContain("RXUIO-LAB-READY");
       expect(run.report).toBeUndefined();
+      if (run.keptShareDir) await rm(run.keptShareDir, { recursive: true, force: true });
     });
   });
 }

@@ -61,6 +61,8 @@ export interface GuestRun {
   /** Milliseconds from spawning QEMU to the guest starting node, and to QEMU's exit. */
   readonly bootMs: number | undefined;
   readonly totalMs: number;
+  /** The run's share (run.sh, report.json), kept when the run failed or RXUIO_LAB_KEEP is set. */
+  readonly keptShareDir: string | undefined;
   /** The QEMU command line, for reproducing a failure by hand. */
   readonly command: readonly string[];
 }
@@ -219,10 +221,17 @@ export async function bootGuest(
 
   await mkdir(join(cacheDir, "logs"), { recursive: true });
   await writeFile(join(cacheDir, "logs", `${options.suite}.serial.log`), serialLog);
-  if (failure === undefined && process.env["RXUIO_LAB_KEEP"] === undefined) {
-    await rm(shareDir, { recursive: true, force: true });
-  } else if (failure !== undefined) {
+  const keep = failure !== undefined || process.env["RXUIO_LAB_KEEP"] !== undefined;
+  if (!keep) await rm(shareDir, { recursive: true, force: true });
+  if (failure !== undefined)
     failure += ` (the run's share, with run.sh and report.json, is kept at ${shareDir})`;
-  }
-  return { report, failure, serialLog, bootMs, totalMs, command: [tools.qemu, ...args] };
+  return {
+    report,
+    failure,
+    serialLog,
+    bootMs,
+    totalMs,
+    keptShareDir: keep ? shareDir : undefined,
+    command: [tools.qemu, ...args],
+  };
 }
