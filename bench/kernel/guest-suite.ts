@@ -440,7 +440,7 @@ async function irqRate(t: GuestTestContext): Promise<void> {
   const dev = await openDevice(t, "uio_vadc");
   const ladder = quick
     ? [1_000, 5_000]
-    : [5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
+    : [1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
   const ms = quick ? 300 : 1_000;
   let rxuioMax = 0;
   let cMax = 0;
