@@ -32,7 +32,9 @@ type ValueNames<F> = F extends { readonly values: infer V } ? Extract<keyof V, s
 
 type FieldsOf<R> = R extends { readonly fields?: infer F } ? NonNullable<F> : never;
 
-export type BoundFields<R> = { readonly [K in keyof FieldsOf<R>]: BoundField<ValueNames<FieldsOf<R>[K]>> };
+export type BoundFields<R> = {
+  readonly [K in keyof FieldsOf<R>]: BoundField<ValueNames<FieldsOf<R>[K]>>;
+};
 
 /** The accessors `bind` returns, one property per declared register. */
 export type BoundRegisters<S extends RegisterMapSpec> = {
