@@ -11,6 +11,8 @@ export default defineConfig({
       {
         test: {
           name: "host",
+          // Host tests first, then the guests: QEMU under TCG wants both cores.
+          sequence: { groupOrder: 0 },
           include: ["test/**/*.test.ts"],
           exclude: ["test/kernel/**", "node_modules/**"],
         },
@@ -18,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: "kernel",
+          sequence: { groupOrder: 1 },
           include: ["test/kernel/**/*.test.ts"],
           // Each file boots its own guest; TCG is slow and the machine has 2 cores.
           fileParallelism: false,
