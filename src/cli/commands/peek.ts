@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import type { Region, Width } from "../../devices/backend.js";
+import type { Width } from "../../devices/backend.js";
+import { readAtWidth } from "../../devices/region-width.js";
 import { UioDevice } from "../../devices/uio-device.js";
 import type { CommandContext } from "../command-context.js";
 import { parseDeviceArgument, parseMapArgument } from "../device-argument.js";
@@ -38,7 +39,7 @@ export function registerPeek(program: Command, context: CommandContext): void {
           for (let i = 0; i < count; i++) {
             const at = offset + i * step;
             lines.push(
-              `${formatHex(at, 32)}: ${formatHex(readWidth(region, at, options.width), options.width)}\n`,
+              `${formatHex(at, 32)}: ${formatHex(readAtWidth(region, at, options.width), options.width)}\n`,
             );
           }
           context.io.out(lines.join(""));
@@ -47,17 +48,4 @@ export function registerPeek(program: Command, context: CommandContext): void {
         }
       },
     );
-}
-
-export function readWidth(region: Region, offset: number, width: Width): number | bigint {
-  switch (width) {
-    case 8:
-      return region.read8(offset);
-    case 16:
-      return region.read16(offset);
-    case 32:
-      return region.read32(offset);
-    case 64:
-      return region.read64(offset);
-  }
 }

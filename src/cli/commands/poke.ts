@@ -1,12 +1,12 @@
 import type { Command } from "commander";
-import type { Region, Width } from "../../devices/backend.js";
+import type { Width } from "../../devices/backend.js";
+import { readAtWidth, writeAtWidth } from "../../devices/region-width.js";
 import { UioDevice } from "../../devices/uio-device.js";
 import { RxuioError } from "../../errors.js";
 import type { CommandContext } from "../command-context.js";
 import { parseDeviceArgument, parseMapArgument } from "../device-argument.js";
 import { formatHex, parseIndexArgument, parseNumberArgument } from "../number-argument.js";
 import { widthOption } from "../width-option.js";
-import { readWidth } from "./peek.js";
 
 /** `rxuio poke <dev> <map> <offset> <value>`: write a register, devmem2 style. */
 export function registerPoke(program: Command, context: CommandContext): void {
@@ -42,11 +42,11 @@ export function registerPoke(program: Command, context: CommandContext): void {
         });
         try {
           const region = device.region(parseMapArgument(map));
-          writeWidth(region, offset, options.width, value);
+          writeAtWidth(region, offset, options.width, value);
           const written = `${formatHex(offset, 32)}: wrote ${formatHex(value, options.width)}`;
           context.io.out(
             options.readback
-              ? `${written}, readback ${formatHex(readWidth(region, offset, options.width), options.width)}\n`
+              ? `${written}, readback ${formatHex(readAtWidth(region, offset, options.width), options.width)}\n`
               : `${written}\n`,
           );
         } finally {
@@ -54,17 +54,4 @@ export function registerPoke(program: Command, context: CommandContext): void {
         }
       },
     );
-}
-
-function writeWidth(region: Region, offset: number, width: Width, value: bigint): void {
-  switch (width) {
-    case 8:
-      return region.write8(offset, Number(value));
-    case 16:
-      return region.write16(offset, Number(value));
-    case 32:
-      return region.write32(offset, Number(value));
-    case 64:
-      return region.write64(offset, value);
-  }
 }

@@ -17,6 +17,7 @@ import {
 } from "rxjs";
 import { RxuioError } from "../../errors.js";
 import type { Backend, Width } from "../../devices/backend.js";
+import { readAtWidth } from "../../devices/region-width.js";
 import { UioDevice } from "../../devices/uio-device.js";
 import { rate } from "../../streams/operators/rate.js";
 import { interrupts } from "../../streams/sources/interrupts.js";
@@ -82,16 +83,7 @@ export function parseRegisterOption(text: string): WatchedRegister {
 
 function readRegister(device: Backend, reg: WatchedRegister): number | bigint {
   const region = device.region(reg.map);
-  switch (reg.width) {
-    case 8:
-      return region.read8(reg.offset);
-    case 16:
-      return region.read16(reg.offset);
-    case 32:
-      return region.read32(reg.offset);
-    case 64:
-      return region.read64(reg.offset);
-  }
+  return readAtWidth(region, reg.offset, reg.width);
 }
 
 /**

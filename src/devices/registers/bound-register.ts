@@ -1,5 +1,6 @@
 import { RxuioError } from "../../errors.js";
 import type { Region, SnapshotRegister, Width } from "../backend.js";
+import { readAtWidth, writeAtWidth } from "../region-width.js";
 import { fieldBits, type Access, type FieldSpec, type RegisterSpec } from "./register-spec.js";
 
 /**
@@ -68,34 +69,15 @@ function refuse(name: string, access: Access, operation: "read" | "write"): Rxui
   );
 }
 
-function rawRead(region: Region, offset: number, width: Width): RegisterValue {
-  switch (width) {
-    case 8:
-      return region.read8(offset);
-    case 16:
-      return region.read16(offset);
-    case 32:
-      return region.read32(offset);
-    case 64:
-      return region.read64(offset);
-  }
-}
-
 function rawWrite(region: Region, offset: number, width: Width, value: RegisterValue): void {
-  if (width === 64) {
-    region.write64(offset, BigInt(value));
-    return;
-  }
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n >= 2 ** width) {
+  if (width !== 64 && (!Number.isInteger(n) || n < 0 || n >= 2 ** width)) {
     throw new RxuioError("EINVAL", `${String(value)} does not fit a ${width}-bit register`, {
       value,
       hint: `Pass an integer between 0 and 0x${(2 ** width - 1).toString(16)}`,
     });
   }
-  if (width === 8) region.write8(offset, n);
-  else if (width === 16) region.write16(offset, n);
-  else region.write32(offset, n);
+  writeAtWidth(region, offset, width, width === 64 ? value : n);
 }
 
 function maskOf(bits: number): number {
@@ -150,7 +132,7 @@ class Register implements BoundRegister<RegisterValue, Record<string, BoundField
 
   read(): RegisterValue {
     if (this.access === "wo") throw refuse(this.name, this.access, "read");
-    return rawRead(this.region, this.offset, this.width);
+    return readAtWidth(this.region, this.offset, this.width);
   }
 
   write(value: RegisterValue): void {
@@ -163,7 +145,7 @@ class Register implements BoundRegister<RegisterValue, Record<string, BoundField
   baseForFieldWrite(): RegisterValue | null {
     switch (this.access) {
       case "rw":
-        return rawRead(this.region, this.offset, this.width);
+        return readAtWidth(this.region, this.offset, this.width);
       case "wo":
         return this.shadow;
       case "w1c":

@@ -10,6 +10,7 @@ import type {
   Region,
   SnapshotRegister,
 } from "../backend.js";
+import { readAtWidth } from "../region-width.js";
 import type { IrqLine } from "./irq-line.js";
 import type { SimClock } from "./sim-clock.js";
 
@@ -168,14 +169,5 @@ export class SimEventSource implements EventSource {
 function readRegister(regions: readonly Region[], reg: SnapshotRegister): number | bigint {
   const region = regions[reg.region];
   if (!region) throw new RxuioError("ERANGE", `no region ${reg.region}`);
-  switch (reg.width) {
-    case 8:
-      return region.read8(reg.offset);
-    case 16:
-      return region.read16(reg.offset);
-    case 32:
-      return region.read32(reg.offset);
-    case 64:
-      return region.read64(reg.offset);
-  }
+  return readAtWidth(region, reg.offset, reg.width);
 }
