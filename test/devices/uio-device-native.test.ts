@@ -1,11 +1,11 @@
 import { readFile, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RxuioError } from "../../src/errors.js";
 import { listDevices } from "../../src/devices/sysfs/discovery.js";
 import { UioDevice } from "../../src/devices/uio-device.js";
 import { pageSize } from "../../src/native/binding.js";
 import { makeDevRoot, scratchDir, sysfsFixture } from "../fixtures/sysfs-roots.js";
+import { thrown, rejection } from "../rxuio-error-assertions.js";
 
 /**
  * UioDevice over the real native mechanisms, with regular files standing in
@@ -13,25 +13,6 @@ import { makeDevRoot, scratchDir, sysfsFixture } from "../fixtures/sysfs-roots.j
  * index → file offset and in-page offset arithmetic is checked end to end.
  */
 const sysfsRoot = sysfsFixture("lab");
-
-function thrown(fn: () => unknown): RxuioError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RxuioError);
-    return err as RxuioError;
-  }
-  throw new Error("expected a throw");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RxuioError> {
-  const err: unknown = await promise.then(
-    () => new Error("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RxuioError);
-  return err as RxuioError;
-}
 
 describe("UioDevice on native regions over device-shaped files", () => {
   let scratch: Awaited<ReturnType<typeof scratchDir>>;

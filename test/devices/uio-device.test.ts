@@ -6,28 +6,10 @@ import type { IrqSnapshot } from "../../src/devices/backend.js";
 import { UioDevice } from "../../src/devices/uio-device.js";
 import { copyOfFixture, scratchDir, sysfsFixture } from "../fixtures/sysfs-roots.js";
 import { FakeUioIo } from "./fake-uio-io.js";
+import { thrown, rejection } from "../rxuio-error-assertions.js";
 
 const sysfsRoot = sysfsFixture("lab");
 const devRoot = "/dev-test";
-
-function thrown(fn: () => unknown): RxuioError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RxuioError);
-    return err as RxuioError;
-  }
-  throw new Error("expected a throw");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RxuioError> {
-  const err: unknown = await promise.then(
-    () => new Error("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RxuioError);
-  return err as RxuioError;
-}
 
 function listener() {
   const batches: (readonly IrqSnapshot[])[] = [];

@@ -2,8 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect } from "vitest";
-import { RxuioError, type ErrorCode } from "../../src/errors.js";
+export { thrown, expectCode } from "../rxuio-error-assertions.js";
 
 /** A private temp directory; remove() deletes it and everything in it. */
 export function scratchDir(): { readonly dir: string; remove(): void } {
@@ -30,19 +29,4 @@ export function countBytes(...counts: number[]): Buffer {
   return Buffer.from(Int32Array.from(counts).buffer);
 }
 
-/** The RxuioError `fn` throws; fails the test when it throws nothing or something else. */
-export function thrown(fn: () => unknown): RxuioError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RxuioError);
-    return err as RxuioError;
-  }
-  throw new Error("expected a throw");
-}
 
-export function expectCode(fn: () => unknown, code: ErrorCode): RxuioError {
-  const err = thrown(fn);
-  expect(err.code, err.message).toBe(code);
-  return err;
-}

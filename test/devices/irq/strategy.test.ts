@@ -9,16 +9,7 @@ import { PciIntx } from "../../../src/devices/irq/pci-intx.js";
 import { IrqcontrolWrite } from "../../../src/devices/irq/irqcontrol-write.js";
 import { NoIrqControl } from "../../../src/devices/irq/no-irq-control.js";
 import { copyOfFixture, scratchDir, sysfsFixture } from "../../fixtures/sysfs-roots.js";
-
-function thrown(fn: () => unknown): RxuioError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RxuioError);
-    return err as RxuioError;
-  }
-  throw new Error("expected a throw");
-}
+import { thrown } from "../../rxuio-error-assertions.js";
 
 /** Records irqcontrol writes, or refuses them like a driver without irqcontrol. */
 class RecordingWriter {

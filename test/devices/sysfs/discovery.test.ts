@@ -1,20 +1,11 @@
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RxuioError } from "../../../src/errors.js";
 import { listDevices, readDeviceInfo } from "../../../src/devices/sysfs/discovery.js";
 import { scratchDir, sysfsFixture } from "../../fixtures/sysfs-roots.js";
+import { rejection } from "../../rxuio-error-assertions.js";
 
 const lab = { sysfsRoot: sysfsFixture("lab"), devRoot: "/dev-test" };
-
-async function rejection(promise: Promise<unknown>): Promise<RxuioError> {
-  const err: unknown = await promise.then(
-    () => new Error("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(RxuioError);
-  return err as RxuioError;
-}
 
 describe("listDevices on the lab fixture", () => {
   it("finds all three devices sorted by index with their device nodes", async () => {
