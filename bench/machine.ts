@@ -46,7 +46,18 @@ export function runInfo(projectDir: string, quick: boolean): RunInfo {
     load: loadavg()[0] ?? 0,
     date: new Date().toISOString(),
     commit: git(projectDir, ["rev-parse", "--short", "HEAD"]) ?? "unknown",
-    dirty: (git(projectDir, ["status", "--porcelain", "--untracked-files=no"]) ?? "") !== "",
+    // The run's own outputs (results.json, BENCHMARKS.md, the histogram) do not count.
+    dirty:
+      (git(projectDir, [
+        "status",
+        "--porcelain",
+        "--untracked-files=no",
+        "--",
+        ".",
+        ":!bench/results.json",
+        ":!docs/BENCHMARKS.md",
+        ":!docs/*.svg",
+      ]) ?? "") !== "",
     quick,
   };
 }
