@@ -22,12 +22,19 @@ import { defineGuestSuite } from "../runner/guest-suite.js";
  */
 const uio0 = "/sys/class/uio/uio0";
 
+/** An attribute of a PCI device, or undefined when the device went away meanwhile (hot-unplug). */
+function pciAttribute(bdf: string, name: string): string | undefined {
+  try {
+    return readFileSync(`/sys/bus/pci/devices/${bdf}/${name}`, "utf8").trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
 function pciDevices(vendor: string, device: string): string[] {
-  const root = "/sys/bus/pci/devices";
-  return readdirSync(root).filter(
-    (bdf) =>
-      readFileSync(`${root}/${bdf}/vendor`, "utf8").trim() === vendor &&
-      readFileSync(`${root}/${bdf}/device`, "utf8").trim() === device,
+  return readdirSync("/sys/bus/pci/devices").filter(
+    (bdf) => pciAttribute(bdf, "vendor") === vendor && pciAttribute(bdf, "device") === device,
   );
 }
 
