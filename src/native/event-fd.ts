@@ -36,6 +36,9 @@ export interface NativeWatchOptions {
   readonly mode?: "epoll" | "sigio";
 }
 
+/** The values of every event of a watch without snapshot registers. */
+const NO_VALUES: readonly (number | bigint)[] = Object.freeze([]);
+
 const WATCH_HINTS: Partial<Record<ErrorCode, string>> = {
   ENODEV: "The device was unplugged or its event source closed; open it again when it is back",
   EIO: "The device may have been removed, or it has no interrupt (no IRQ means no events)",
@@ -163,10 +166,15 @@ export class NativeEventFd implements Disposable {
         (n) => {
           const time = batch.time[0] ?? 0n;
           // One values array per wake-up, shared by its events: the registers
-          // were read once, at this wake-up.
-          const values: readonly (number | bigint)[] = Object.freeze(
-            widths.map((width, i) => (width === 64 ? batch.values64[i] : batch.values[i]) ?? 0),
-          );
+          // were read once, at this wake-up. It cannot be reused across
+          // wake-ups (a subscriber may keep events), but without snapshot
+          // registers every wake-up shares the one frozen empty array.
+          const values =
+            widths.length === 0
+              ? NO_VALUES
+              : Object.freeze(
+                  widths.map((width, i) => (width === 64 ? batch.values64[i] : batch.values[i]) ?? 0),
+                );
           const events: IrqSnapshot[] = new Array<IrqSnapshot>(n);
           for (let i = 0; i < n; i++) {
             events[i] = { count: batch.counts[i] ?? 0, missed: batch.missed[i] ?? 0, time, values };
