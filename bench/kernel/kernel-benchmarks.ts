@@ -67,7 +67,12 @@ export async function kernelBenchmarks(context: BenchContext): Promise<KernelBen
     uioPciGenericIds: ["1234 11e8"],
     buildKmod: true,
     extraModules: [{ path: "kmod/uio_vadc.ko" }],
-    env: { [BENCH_ENV.cDir]: cDir, [BENCH_ENV.quick]: context.quick ? "1" : "0" },
+    env: {
+      [BENCH_ENV.cDir]: cDir,
+      [BENCH_ENV.quick]: context.quick ? "1" : "0",
+      // The guest has its own environment: pass the profiling switch through.
+      [BENCH_ENV.profile]: process.env[BENCH_ENV.profile] === "1" ? "1" : "0",
+    },
     runTimeoutMs: 1_200_000,
   });
   context.log(
