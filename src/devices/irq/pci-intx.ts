@@ -14,28 +14,15 @@ const INTX_DISABLE = 0x400;
  * how uio_pci_generic devices are re-armed: the driver has no irqcontrol and
  * sets the bit itself on every interrupt.
  *
- * Unmasking is on every interrupt's round trip, so it is one 2-byte write
- * and no read: the command word's other bits are remembered from the last
- * read. That is correct because while uio_pci_generic is bound the kernel
- * changes only bit 0x400 of this word (pci_check_and_mask_intx on each
- * interrupt, pci_intx), and every write here sets or clears that bit
- * explicitly; the enables were set at probe (pci_enable_device). Masking
- * re-reads the word first, so a change of the other bits made meanwhile by
- * another program (e.g. setpci enabling bus mastering) is taken over at the
- * next mask, and until then would be undone by an unmask.
- *
- * The write covers the whole word, not only its high byte, on purpose:
- * QEMU re-evaluates the INTx line only for config writes that cover the
- * command register's first byte, so a 1-byte write of the high byte would
- * unmask the bit without re-raising a pending interrupt. The config file is
- * opened on first use, since only unmasking needs write access to it.
+ * The command register is an ordinary read/write register (not
+ * write-1-to-clear), so read-modify-write of the word is correct; it keeps
+ * the memory/IO/bus-master enables intact. The config file is opened on first
+ * use, since only unmasking needs write access to it.
  */
 export class PciIntx implements IrqControlStrategy {
   readonly strategy = "pci-intx";
   #fd: number | undefined;
   #closed = false;
-  /** The command word as last read, INTx disable cleared. */
-  #command = 0;
   readonly #word = Buffer.alloc(2);
 
   constructor(readonly configPath: string) {}
@@ -44,13 +31,12 @@ export class PciIntx implements IrqControlStrategy {
     if (this.#closed) {
       throw new RxuioError("ECLOSED", `${this.configPath} is closed; the IRQ cannot be controlled`);
     }
-    let fd = this.#fd;
-    if (fd === undefined) {
-      fd = this.#open();
-    } else if (!enabled) {
-      this.#command = this.#readCommand(fd) & ~INTX_DISABLE;
-    }
-    this.#word.writeUInt16LE(enabled ? this.#command : this.#command | INTX_DISABLE, 0);
+    const fd = this.#open();
+    const command = this.#readCommand(fd);
+    const next = enabled ? command & ~INTX_DISABLE : command | INTX_DISABLE;
+    // Writing an unchanged word would only cost a config-space cycle.
+    if (next === command) return;
+    this.#word.writeUInt16LE(next, 0);
     try {
       if (writeSync(fd, this.#word, 0, 2, COMMAND) !== 2) throw new Error("short write");
     } catch (err) {
@@ -64,11 +50,11 @@ export class PciIntx implements IrqControlStrategy {
     this.#fd = undefined;
   }
 
-  /** Opens the config file and reads the command word once. */
   #open(): number {
-    let fd: number;
+    if (this.#fd !== undefined) return this.#fd;
     try {
-      fd = openSync(this.configPath, "r+");
+      this.#fd = openSync(this.configPath, "r+");
+      return this.#fd;
     } catch (err) {
       const error = systemError(err, this.configPath, "open");
       if (error.code !== "EACCES") throw error;
@@ -84,14 +70,6 @@ export class PciIntx implements IrqControlStrategy {
         },
       );
     }
-    try {
-      this.#command = this.#readCommand(fd) & ~INTX_DISABLE;
-    } catch (err) {
-      closeSync(fd);
-      throw err;
-    }
-    this.#fd = fd;
-    return fd;
   }
 
   #readCommand(fd: number): number {
