@@ -4,6 +4,7 @@ import type { Region } from "../../../src/devices/backend.js";
 import { defineRegisters } from "../../../src/devices/registers/define-registers.js";
 import { listDevices } from "../../../src/devices/sysfs/discovery.js";
 import { UioDevice } from "../../../src/devices/uio-device.js";
+import { irqControl } from "../../../src/streams/sinks/irq-control.js";
 import { queueEvents } from "./kmod-event-queue.js";
 import type { GuestSuite, GuestTestContext } from "./runner/guest-suite.js";
 
@@ -227,16 +228,21 @@ export const vadcTests: GuestSuite = {
     regs.rate.write(1_000);
     regs.watermark.write(1);
     const irqs = queueEvents(t, dev);
-    dev.irq.setEnabled(true);
+    // The public sink, as an application drives it; its failures would land on errors$.
+    const control = irqControl(dev);
+    const failures: unknown[] = [];
+    const failed = control.errors$.subscribe((err) => failures.push(err));
+    t.defer(() => failed.unsubscribe());
+    control.next(true);
     await irqs.next();
-    dev.irq.setEnabled(false);
+    control.next(false);
     assert.equal(regs.control.fields.running.read(), 0);
     const stoppedAt = regs.seq.read();
     await irqs.settle(20); // an event raised just before the stop may still be queued
     assert.deepEqual(await irqs.settle(300), [], "no events while stopped");
     assert.equal(regs.seq.read(), stoppedAt, "no samples while stopped");
 
-    dev.irq.setEnabled(true);
+    control.next(true);
     assert.equal(regs.control.fields.running.read(), 1);
     await irqs.next();
     // The sequence resumes where it stopped: no gap, every sample in place.
@@ -244,6 +250,7 @@ export const vadcTests: GuestSuite = {
     drainRing(page, regs.seq.read(), account);
     assert.ok(account.checked >= 1, "samples after the restart");
     assert.deepEqual({ lost: account.lost, wrong: account.wrong }, { lost: 0, wrong: 0 });
+    assert.deepEqual(failures, [], "the sink reported no write failure");
   },
 
   "uio_vadc: a stalled consumer sees exactly the events it missed, and no sample is lost": async (
