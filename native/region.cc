@@ -62,6 +62,7 @@ Napi::Function Region::Define(Napi::Env env) {
                          InstanceMethod<&Region::ReadBlock>("readBlock"),
                          InstanceMethod<&Region::WriteBlock>("writeBlock"),
                          InstanceMethod<&Region::View>("view"),
+                         InstanceMethod<&Region::Window>("window"),
                          InstanceMethod<&Region::Close>("close"),
                          InstanceAccessor<&Region::GetSize>("size"),
                          InstanceAccessor<&Region::GetClosed>("closed"),
@@ -86,9 +87,10 @@ Region::Region(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Region>(info) 
   const int64_t in_page_offset = IntegerArg(info[2], "inPageOffset", 0, kMaxSafeInteger);
   const int64_t length = IntegerArg(info[3], "length", 1, kMaxSafeInteger);
   const bool writable = BooleanArg(info[4], "writable");
-  // A read-only mapping cannot back a JS ArrayBuffer (a store through it
+  no_external_ = BooleanArg(info[5], "copyViews") || !ExternalBuffersAllowed(env);
+  // A read-only mapping cannot back a user's ArrayBuffer (a store through it
   // would SIGSEGV), so its views are copies.
-  copy_views_ = BooleanArg(info[5], "copyViews") || !writable || !ExternalBuffersAllowed(env);
+  copy_views_ = no_external_ || !writable;
 
   if (file_offset % page != 0) {
     ThrowCoded(env, "EINVAL",
@@ -223,20 +225,16 @@ void Region::WriteBlock(const Napi::CallbackInfo& info) {
   }
 }
 
-Napi::Value Region::View(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (state_->closed()) ThrowCoded(env, "ECLOSED", "the region is closed");
-  const size_t length = state_->length;
-  if (copy_views_) return CopyOut(env, 0, length);
-
+Napi::ArrayBuffer Region::ExternalBuffer(Napi::Env env) {
+  if (no_external_) return Napi::ArrayBuffer();
   // Reuse the live buffer: one external ArrayBuffer per mapping at a time.
   if (!view_.IsEmpty()) {
     Napi::ArrayBuffer live = view_.Value();
-    if (!live.IsEmpty()) return Napi::Uint8Array::New(env, length, live, 0);
+    if (!live.IsEmpty()) return live;
   }
   auto* share = new std::shared_ptr<Mapping>(state_->mapping);
   napi_value buffer = nullptr;
-  napi_status status = napi_create_external_arraybuffer(env, const_cast<uint8_t*>(state_->data), length,
+  napi_status status = napi_create_external_arraybuffer(env, const_cast<uint8_t*>(state_->data), state_->length,
                                                         FinalizeView, share, &buffer);
   if (status != napi_ok) {
     delete share;
@@ -244,14 +242,38 @@ Napi::Value Region::View(const Napi::CallbackInfo& info) {
     // Runtimes with a V8 sandbox (Electron >= 21) refuse external memory;
     // from now on this region hands out copies.
     if (status == napi_no_external_buffers_allowed) {
+      no_external_ = true;
       copy_views_ = true;
-      return CopyOut(env, 0, length);
+      return Napi::ArrayBuffer();
     }
     ThrowCoded(env, "EIO", "could not create an ArrayBuffer over the mapping");
   }
   Napi::ArrayBuffer ab(env, buffer);
   view_ = Napi::Reference<Napi::ArrayBuffer>::New(ab, 0);
+  return ab;
+}
+
+Napi::Value Region::View(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (state_->closed()) ThrowCoded(env, "ECLOSED", "the region is closed");
+  const size_t length = state_->length;
+  if (copy_views_) return CopyOut(env, 0, length);
+  Napi::ArrayBuffer ab = ExternalBuffer(env);
+  if (ab.IsEmpty()) return CopyOut(env, 0, length);
   return Napi::Uint8Array::New(env, length, ab, 0);
+}
+
+Napi::Value Region::Window(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (state_->closed()) ThrowCoded(env, "ECLOSED", "the region is closed");
+  // The register reads in JS load from this buffer (see src/native/region.ts).
+  // It is the same buffer view() hands out, so close() detaches it with the
+  // views; for a read-only mapping it exists only for those loads.
+  if (window_taken_) return env.Undefined();
+  window_taken_ = true;
+  Napi::ArrayBuffer ab = ExternalBuffer(env);
+  if (ab.IsEmpty()) return env.Undefined();
+  return ab;
 }
 
 void Region::Close(const Napi::CallbackInfo& info) {

@@ -63,18 +63,30 @@ class Region : public Napi::ObjectWrap<Region> {
 
  private:
   Napi::Value CopyOut(Napi::Env env, size_t offset, size_t length) const;
+  // The one external ArrayBuffer over the mapping (created on first use), or
+  // an empty value when this runtime refuses external buffers.
+  Napi::ArrayBuffer ExternalBuffer(Napi::Env env);
 
   Napi::Value ReadBlock(const Napi::CallbackInfo& info);
   void WriteBlock(const Napi::CallbackInfo& info);
   Napi::Value View(const Napi::CallbackInfo& info);
+  Napi::Value Window(const Napi::CallbackInfo& info);
   void Close(const Napi::CallbackInfo& info);
   Napi::Value GetSize(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
   Napi::Value GetViewIsCopy(const Napi::CallbackInfo& info);
 
   std::shared_ptr<RegionState> state_;
+  // No external buffers at all: asked for (copyViews) or refused by the runtime.
+  bool no_external_ = false;
+  // view() copies: no external buffers, or a read-only mapping (a store
+  // through a user's view would SIGSEGV).
   bool copy_views_ = false;
-  // Weak: the one external ArrayBuffer currently handed out, to detach on close.
+  // window() hands the buffer out once, to NativeRegion, which never writes
+  // through it; nobody else can get a writable array over a read-only mapping.
+  bool window_taken_ = false;
+  // Weak: the one external ArrayBuffer currently handed out (to view() and
+  // window()), to detach on close.
   Napi::Reference<Napi::ArrayBuffer> view_;
 };
 

@@ -25,6 +25,12 @@ export interface RegionHandle {
   readBlock(offset: number, length: number): Buffer;
   writeBlock(offset: number, data: Uint8Array): void;
   view(): Uint8Array;
+  /**
+   * The external ArrayBuffer over the mapping, for NativeRegion's register
+   * reads; handed out once (later calls return undefined), and undefined
+   * where external buffers are refused. Detached by close().
+   */
+  window(): ArrayBuffer | undefined;
   close(): void;
 }
 

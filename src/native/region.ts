@@ -2,6 +2,7 @@ import type { Region } from "../devices/backend.js";
 import { RxuioError } from "../errors.js";
 import { addon, type RegionHandle } from "./binding.js";
 import { fromNative, type NativeErrorContext } from "./errors.js";
+import { registerWindow, type RegisterWindow } from "./register-window.js";
 
 /** Where a region lies in its file, and how to map it. */
 export interface NativeRegionOptions {
@@ -33,11 +34,30 @@ let handleOf: (region: NativeRegion) => RegionHandle;
 /**
  * One mmap'd region of a device file, e.g. map N of /dev/uioN (or any file,
  * which is how the tests run without a kernel). Every access is volatile,
- * width-exact and checked in native code: out of bounds is ERANGE, a
- * misaligned offset EALIGN, any use after close() ECLOSED. Views handed out by
- * view() are detached on close, so they can never reach unmapped memory.
+ * width-exact and checked: out of bounds is ERANGE, a misaligned offset
+ * EALIGN, any use after close() ECLOSED. Views handed out by view() are
+ * detached on close, so they can never reach unmapped memory.
+ *
+ * Register reads load straight from the mapping in JS (see
+ * register-window.ts), so the JIT can inline them into the caller's loop:
+ * an N-API call per read would cost some 50 ns. Anything the fast path does
+ * not accept (closed, out of range, misaligned, not a number) goes to the
+ * native call, so errors are the addon's, exactly. Writes stay native: a
+ * volatile store of exactly the width, with the value checked in C++.
  */
 export class NativeRegion implements Region, Disposable {
+  // The window of the region open() is constructing, for the field
+  // initialisers below: a field whose first value is already the typed array
+  // (not undefined, as a field assigned in the constructor starts out) keeps
+  // V8's field type exact, which saves a map check on every read.
+  static #opening: RegisterWindow | undefined;
+
+  // The register window (register-window.ts): empty arrays where external
+  // buffers are refused, length 0 once close() detached the buffer.
+  readonly #at8 = (NativeRegion.#opening as RegisterWindow).at8;
+  readonly #at16 = (NativeRegion.#opening as RegisterWindow).at16;
+  readonly #at32 = (NativeRegion.#opening as RegisterWindow).at32;
+  readonly #at64 = (NativeRegion.#opening as RegisterWindow).at64;
   readonly #handle: RegionHandle;
   readonly #path: string;
   readonly index: number;
@@ -70,7 +90,12 @@ export class NativeRegion implements Region, Disposable {
     try {
       const { Region: RegionCtor } = addon();
       const handle = new RegionCtor(path, fileOffset, inPageOffset, length, writable, copyViews);
-      return new NativeRegion(handle, path, index, name);
+      NativeRegion.#opening = registerWindow(handle.window(), inPageOffset);
+      try {
+        return new NativeRegion(handle, path, index, name);
+      } finally {
+        NativeRegion.#opening = undefined;
+      }
     } catch (err) {
       throw fromNative(err, { path });
     }
@@ -88,12 +113,84 @@ export class NativeRegion implements Region, Disposable {
     return this.#handle.viewIsCopy;
   }
 
+  /**
+   * Whether register reads load from the mapping in JS (false where the
+   * runtime refuses external buffers, or with copyViews: then every read is
+   * a native call). Diagnostic only: both give the same values and errors.
+   */
+  get fastReads(): boolean {
+    return this.#at8.length > 0;
+  }
+
   /** The file this region maps. */
   get path(): string {
     return this.#path;
   }
 
+  // The fast paths. `index * W === offset` accepts exactly the non-negative
+  // integer offsets aligned to W (>>> alone would wrap negatives and let
+  // fractions, NaN and numeric strings through); past the end of the window
+  // the element is undefined without touching memory, which also covers a
+  // closed region (a detached window has length 0) and a width the mapping's
+  // start is not aligned for (an empty array). Everything refused goes to the
+  // native call, which reads or throws exactly as it always has.
+  //
+  // The load is a plain element load, not Atomics.load: V8 does not inline
+  // Atomics (a builtin call per read, ~10x slower). Plain loads stay volatile
+  // enough for a poll loop: V8 neither merges two loads of a typed array
+  // element nor keeps one across a loop iteration (each iteration's stack
+  // check may run arbitrary code), which test/native/region-poll.test.ts
+  // proves with optimised poll loops on a word another process changes.
+
   read8(offset: number): number {
+    if (typeof offset === "number") {
+      const index = offset >>> 0;
+      if (index === offset) {
+        const value = this.#at8[index];
+        if (value !== undefined) return value;
+      }
+    }
+    return this.#nativeRead8(offset);
+  }
+
+  read16(offset: number): number {
+    if (typeof offset === "number") {
+      const index = offset >>> 1;
+      if (index * 2 === offset) {
+        const value = this.#at16[index];
+        if (value !== undefined) return value;
+      }
+    }
+    return this.#nativeRead16(offset);
+  }
+
+  read32(offset: number): number {
+    if (typeof offset === "number") {
+      const index = offset >>> 2;
+      if (index * 4 === offset) {
+        const value = this.#at32[index];
+        if (value !== undefined) return value;
+      }
+    }
+    return this.#nativeRead32(offset);
+  }
+
+  read64(offset: number): bigint {
+    if (typeof offset === "number") {
+      const index = offset >>> 3;
+      if (index * 8 === offset) {
+        const value = this.#at64[index];
+        if (value !== undefined) return value;
+      }
+    }
+    return this.#nativeRead64(offset);
+  }
+
+  // The native reads: the path for everything the fast paths refuse, and
+  // the only one where external buffers are refused. Apart from the
+  // try/catch, so the fast paths stay small enough to inline.
+
+  #nativeRead8(offset: number): number {
     try {
       return this.#handle.read8(offset);
     } catch (err) {
@@ -101,7 +198,7 @@ export class NativeRegion implements Region, Disposable {
     }
   }
 
-  read16(offset: number): number {
+  #nativeRead16(offset: number): number {
     try {
       return this.#handle.read16(offset);
     } catch (err) {
@@ -109,7 +206,7 @@ export class NativeRegion implements Region, Disposable {
     }
   }
 
-  read32(offset: number): number {
+  #nativeRead32(offset: number): number {
     try {
       return this.#handle.read32(offset);
     } catch (err) {
@@ -117,7 +214,7 @@ export class NativeRegion implements Region, Disposable {
     }
   }
 
-  read64(offset: number): bigint {
+  #nativeRead64(offset: number): bigint {
     try {
       return this.#handle.read64(offset);
     } catch (err) {

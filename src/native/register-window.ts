@@ -1,0 +1,41 @@
+/**
+ * Typed arrays over a region's mapping, one per access width, through which
+ * NativeRegion's register reads load in JS instead of calling the addon.
+ *
+ * Why this is safe and exact:
+ * - The buffer is the region's one external ArrayBuffer; close() detaches it,
+ *   so every array here drops to length 0 and can never reach unmapped memory.
+ * - An element load of a Uint32Array is one 32-bit load (likewise 8, 16 and
+ *   64 bits) in V8's interpreter, baseline and optimising tiers: width-exact,
+ *   never split or merged.
+ * - Element i of the array for width W is at mapping byte i * W, so the
+ *   arrays are built only where the mapping's start is aligned to W (the
+ *   in-page offset is a multiple of W): then an index is aligned on the bus
+ *   exactly when the offset is. Elsewhere the array is empty and reads of
+ *   that width take the native call, which checks the real address.
+ */
+export interface RegisterWindow {
+  readonly at8: Uint8Array;
+  readonly at16: Uint16Array;
+  readonly at32: Uint32Array;
+  readonly at64: BigUint64Array;
+}
+
+/**
+ * The window over `buffer` (the mapping from its first region byte), whose
+ * first byte lies `inPageOffset` bytes into a page; with no buffer (external
+ * buffers refused) every array is empty.
+ */
+export function registerWindow(buffer: ArrayBuffer | undefined, inPageOffset: number): RegisterWindow {
+  if (buffer === undefined) {
+    return { at8: new Uint8Array(0), at16: new Uint16Array(0), at32: new Uint32Array(0), at64: new BigUint64Array(0) };
+  }
+  const elements = (width: number): number =>
+    inPageOffset % width === 0 ? Math.floor(buffer.byteLength / width) : 0;
+  return {
+    at8: new Uint8Array(buffer, 0, elements(1)),
+    at16: new Uint16Array(buffer, 0, elements(2)),
+    at32: new Uint32Array(buffer, 0, elements(4)),
+    at64: new BigUint64Array(buffer, 0, elements(8)),
+  };
+}
