@@ -1,6 +1,8 @@
 // The register accessors of a region: read8/16/32/64 and write8/16/32/64.
+// NativeRegion reads in JS from the region's window where it can (see
+// src/native/region.ts); these reads are its fallback, the writes its only path.
 //
-// They are the hot path (a driver polls status registers in tight loops), so
+// Writes are a hot path (a driver acks and kicks registers in loops), so
 // they are plain N-API functions installed on each Region object, carrying
 // their RegionState as callback data: no ObjectWrap unwrap per call, which
 // costs about as much as the rest of the call together. Each function holds
