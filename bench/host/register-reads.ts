@@ -117,7 +117,7 @@ export async function registerReads(context: BenchContext): Promise<MetricResult
         rxuio: single.rxuio,
         reference: single.reference,
         ratio: single.ratio,
-        note: `host, mmap of a 4 KiB file; C = bench/c/read32.c single; ${single.rounds} alternating rounds`,
+        note: `host, mmap of a 4 KiB file; ${region.fastReads ? "reads in JS from the region's window" : "reads by native call (no external buffers)"}; C = bench/c/read32.c single; ${single.rounds} alternating rounds`,
       }),
       metric({
         ...VIEW_READ,
