@@ -7,13 +7,17 @@
  *   so every array here drops to length 0 and can never reach unmapped memory.
  * - An element load of a Uint32Array is one 32-bit load (likewise 8, 16 and
  *   64 bits) in V8's interpreter, baseline and optimising tiers: width-exact,
- *   never split or merged.
+ *   never split or merged. On 32-bit CPUs V8 loads a BigUint64Array element
+ *   as two 32-bit words, so there 64-bit reads stay native.
  * - Element i of the array for width W is at mapping byte i * W, so the
  *   arrays are built only where the mapping's start is aligned to W (the
  *   in-page offset is a multiple of W): then an index is aligned on the bus
  *   exactly when the offset is. Elsewhere the array is empty and reads of
  *   that width take the native call, which checks the real address.
  */
+// x64, arm64, ppc64, s390x, riscv64, loong64 (Node.js runs on no other 64-bit CPU).
+const WORD_IS_64_BITS = process.arch.endsWith("64");
+
 export interface RegisterWindow {
   readonly at8: Uint8Array;
   readonly at16: Uint16Array;
@@ -31,7 +35,7 @@ export function registerWindow(buffer: ArrayBuffer | undefined, inPageOffset: nu
     return { at8: new Uint8Array(0), at16: new Uint16Array(0), at32: new Uint32Array(0), at64: new BigUint64Array(0) };
   }
   const elements = (width: number): number =>
-    inPageOffset % width === 0 ? Math.floor(buffer.byteLength / width) : 0;
+    inPageOffset % width === 0 && (width < 8 || WORD_IS_64_BITS) ? Math.floor(buffer.byteLength / width) : 0;
   return {
     at8: new Uint8Array(buffer, 0, elements(1)),
     at16: new Uint16Array(buffer, 0, elements(2)),
