@@ -115,8 +115,9 @@ export class NativeRegion implements Region, Disposable {
 
   /**
    * Whether register reads load from the mapping in JS (false where the
-   * runtime refuses external buffers, or with copyViews: then every read is
-   * a native call). Diagnostic only: both give the same values and errors.
+   * runtime refuses external buffers, with copyViews, and after close(): then
+   * every read is a native call). Diagnostic only: both give the same values
+   * and errors.
    */
   get fastReads(): boolean {
     return this.#at8.length > 0;
@@ -129,7 +130,8 @@ export class NativeRegion implements Region, Disposable {
 
   // The fast paths. `index * W === offset` accepts exactly the non-negative
   // integer offsets aligned to W (>>> alone would wrap negatives and let
-  // fractions, NaN and numeric strings through); past the end of the window
+  // fractions and NaN through; non-numbers never get that far, so no
+  // valueOf runs); past the end of the window
   // the element is undefined without touching memory, which also covers a
   // closed region (a detached window has length 0) and a width the mapping's
   // start is not aligned for (an empty array). Everything refused goes to the
