@@ -10,6 +10,8 @@
         "native/arguments.cc",
         "native/errors.cc",
         "native/event_fd.cc",
+        "native/irq_service.cc",
+        "native/pci_command.cc",
         "native/ports.cc",
         "native/region.cc",
         "native/register_access.cc",

@@ -5,6 +5,8 @@
 
 #include "clock.h"
 #include "event_fd.h"
+#include "irq_service.h"
+#include "pci_command.h"
 #include "ports.h"
 #include "region.h"
 #include "sampler.h"
@@ -26,6 +28,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("EventFd", rxuio::EventFd::Define(env));
   exports.Set("Ports", rxuio::Ports::Define(env));
   exports.Set("Sampler", rxuio::Sampler::Define(env));
+  exports.Set("IrqService", rxuio::IrqService::Define(env));
+  exports.Set("PciCommand", rxuio::PciCommand::Define(env));
   return exports;
 }
 

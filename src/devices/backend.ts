@@ -58,6 +58,11 @@ export interface IrqEvent {
   readonly missed: number;
   /** CLOCK_MONOTONIC nanoseconds, taken in native code at wake-up. */
   readonly time: bigint;
+  /**
+   * Serviced watches only (see {@link ServicePlan}): CLOCK_MONOTONIC
+   * nanoseconds when the plan's ack and re-arm had been done.
+   */
+  readonly servicedAt?: bigint;
 }
 
 /** An interrupt plus the registers read at its wake-up, in the order requested. */
@@ -73,11 +78,37 @@ export interface IrqSnapshot extends IrqEvent {
  */
 export type EventMode = "epoll" | "sigio";
 
+/**
+ * The ack of a service plan: a constant written to `register`, or (the
+ * write-1-to-clear idiom) the value just read from `from` written back.
+ */
+export type ServiceAck =
+  | { readonly register: SnapshotRegister; readonly value: number }
+  | { readonly register: SnapshotRegister; readonly from: SnapshotRegister };
+
+/**
+ * What the backend does at each interrupt before JS sees it: read the
+ * snapshot registers, write the ack, re-arm the line. A real device runs it
+ * on a native service thread, so the device is serviced at C speed whatever
+ * JS is doing; JS still gets every event, `count`/`missed` exact. Registers
+ * of a plan are at most 32 bits wide and in one map.
+ */
+export interface ServicePlan {
+  readonly ack?: ServiceAck;
+  /** Unmask the interrupt after the ack, with the device's IRQ control. */
+  readonly rearm?: boolean;
+}
+
 export interface EventWatchOptions {
   /** Registers to read at each wake-up; the batch then carries IrqSnapshots. */
   readonly snapshot?: readonly SnapshotRegister[];
   /** Notification mode; "epoll" when absent. */
   readonly mode?: EventMode;
+  /**
+   * Service each interrupt by this plan (one serviced watch per device at a
+   * time: two plans would ack twice). Events then carry `servicedAt`.
+   */
+  readonly service?: ServicePlan;
 }
 
 export interface EventListener {

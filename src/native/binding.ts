@@ -92,6 +92,44 @@ export interface SamplerHandle {
   stop(): void;
 }
 
+/** The plan an IrqService thread executes at every wake-up; see native/irq_service.h. */
+export interface IrqServicePlanHandle {
+  readonly eventPath: string;
+  readonly baseline?: number;
+  readonly region?: {
+    readonly path: string;
+    readonly fileOffset: number;
+    readonly inPageOffset: number;
+    readonly length: number;
+  };
+  readonly reads: readonly { readonly offset: number; readonly width: number }[];
+  /** The first `visible` reads are delivered; the rest are read only for the ack. */
+  readonly visible: number;
+  readonly ack?: {
+    readonly offset: number;
+    readonly width: number;
+    readonly value?: number;
+    readonly from?: number;
+  };
+  readonly rearm: "none" | "irqcontrol" | "pci-intx";
+  readonly configPath?: string;
+}
+
+/** A running interrupt service thread as the addon sees it; see native/irq_service.h. */
+export interface IrqServiceHandle {
+  readonly running: boolean;
+  /** Times the thread stopped servicing because JS held every batch slot. */
+  readonly stalls: number;
+  stop(): void;
+}
+
+/** The PCI command register of a device/config file; see native/pci_command.h. */
+export interface PciCommandHandle {
+  readonly closed: boolean;
+  setIntxEnabled(enabled: boolean): void;
+  close(): void;
+}
+
 export interface Addon {
   pageSize(): number;
   monotonicNow(): bigint;
@@ -115,6 +153,18 @@ export interface Addon {
     batch: number,
     onBatch: (times: BigUint64Array, deadlines: BigUint64Array, values: Float64Array, overruns: number) => void,
   ) => SamplerHandle;
+  IrqService: new (
+    plan: IrqServicePlanHandle,
+    onBatch: (
+      counts: Int32Array,
+      missed: Uint32Array,
+      times: BigUint64Array,
+      servicedAt: BigUint64Array,
+      values: Float64Array,
+    ) => void,
+    onError: (err: unknown) => void,
+  ) => IrqServiceHandle;
+  PciCommand: new (configPath: string) => PciCommandHandle;
 }
 
 // Relative to this file in both src/native/ (tests) and dist/native/ (package).

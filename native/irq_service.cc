@@ -1,0 +1,499 @@
+#include "irq_service.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "arguments.h"
+#include "clock.h"
+#include "errors.h"
+#include "pci_command.h"
+
+namespace rxuio {
+
+namespace {
+
+// Wakes a thread blocked in poll() on the eventfd.
+void Signal(int fd) {
+  const uint64_t one = 1;
+  ssize_t r;
+  do {
+    r = write(fd, &one, sizeof one);
+  } while (r < 0 && errno == EINTR);
+}
+
+void Drain(int fd) {
+  uint64_t value;
+  ssize_t r;
+  do {
+    r = read(fd, &value, sizeof value);
+  } while (r < 0 && errno == EINTR);
+}
+
+}  // namespace
+
+Napi::Function IrqService::Define(Napi::Env env) {
+  return DefineClass(env, "IrqService",
+                     {
+                         InstanceMethod<&IrqService::Stop>("stop"),
+                         InstanceAccessor<&IrqService::GetRunning>("running"),
+                         InstanceAccessor<&IrqService::GetStalls>("stalls"),
+                     });
+}
+
+IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqService>(info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsObject()) ThrowCoded(env, "EINVAL", "the service plan must be an object");
+  Napi::Object plan = info[0].As<Napi::Object>();
+  Napi::Function on_batch = FunctionArg(info[1], "onBatch");
+  Napi::Function on_error = FunctionArg(info[2], "onError");
+  event_path_ = PathArg(plan.Get("eventPath"), "eventPath");
+  if (!plan.Get("baseline").IsUndefined()) {
+    // sysfs prints the count unsigned, the device returns it signed: take both.
+    const int64_t baseline = IntegerArg(plan.Get("baseline"), "baseline", INT32_MIN, UINT32_MAX);
+    last_ = static_cast<int32_t>(static_cast<uint32_t>(baseline));
+    has_last_ = true;
+  }
+
+  // The registers: checked like the sampler's, against the mapped length.
+  Napi::Value reads_arg = plan.Get("reads");
+  if (!reads_arg.IsArray()) ThrowCoded(env, "EINVAL", "reads must be an array of { offset, width }");
+  Napi::Array reads = reads_arg.As<Napi::Array>();
+  if (reads.Length() > kMaxRegisters) {
+    ThrowCoded(env, "ERANGE", "a service plan reads at most " + std::to_string(kMaxRegisters) + " registers");
+  }
+  visible_ = static_cast<size_t>(IntegerArg(plan.Get("visible"), "visible", 0, reads.Length()));
+  Napi::Value ack_arg = plan.Get("ack");
+  has_ack_ = !ack_arg.IsUndefined();
+
+  int64_t in_page_offset = 0;
+  int64_t length = 0;
+  int64_t file_offset = 0;
+  std::string region_path;
+  Napi::Value region_arg = plan.Get("region");
+  if (!region_arg.IsUndefined()) {
+    if (!region_arg.IsObject()) ThrowCoded(env, "EINVAL", "region must be { path, fileOffset, inPageOffset, length }");
+    Napi::Object region = region_arg.As<Napi::Object>();
+    region_path = PathArg(region.Get("path"), "region.path");
+    file_offset = IntegerArg(region.Get("fileOffset"), "fileOffset", 0, kMaxSafeInteger);
+    in_page_offset = IntegerArg(region.Get("inPageOffset"), "inPageOffset", 0, kMaxSafeInteger);
+    length = IntegerArg(region.Get("length"), "length", 1, kMaxSafeInteger);
+  }
+  if ((reads.Length() > 0 || has_ack_) && region_path.empty()) {
+    ThrowCoded(env, "EINVAL", "a plan with registers needs the region they are in");
+  }
+  const auto check_register = [&](Napi::Value entry, const std::string& what) -> Register {
+    if (!entry.IsObject()) ThrowCoded(env, "EINVAL", what + " must be { offset, width }");
+    Napi::Object reg = entry.As<Napi::Object>();
+    const int64_t width = IntegerArg(reg.Get("width"), "width", 8, 32);
+    if (width != 8 && width != 16 && width != 32) {
+      ThrowCoded(env, "EINVAL", what + " must be 8, 16 or 32 bits wide");
+    }
+    const int64_t offset = IntegerArg(reg.Get("offset"), "offset", 0, kMaxSafeInteger);
+    const size_t bytes = static_cast<size_t>(width / 8);
+    if (offset + static_cast<int64_t>(bytes) > length) {
+      ThrowCoded(env, "ERANGE",
+                 what + " at offset " + std::to_string(offset) + " is past the region's " + std::to_string(length) +
+                     " bytes");
+    }
+    if ((in_page_offset + offset) % static_cast<int64_t>(bytes) != 0) {
+      ThrowCoded(env, "EALIGN", what + " at offset " + std::to_string(offset) + " is not aligned to its width");
+    }
+    return {static_cast<size_t>(offset), bytes};
+  };
+  for (uint32_t i = 0; i < reads.Length(); i++) {
+    reads_.push_back(check_register(reads.Get(i), "reads[" + std::to_string(i) + "]"));
+  }
+  if (has_ack_) {
+    if (!ack_arg.IsObject()) ThrowCoded(env, "EINVAL", "ack must be { offset, width, value | from }");
+    Napi::Object ack = ack_arg.As<Napi::Object>();
+    ack_ = check_register(ack, "the ack register");
+    if (!ack.Get("from").IsUndefined()) {
+      ack_from_ = static_cast<long>(IntegerArg(ack.Get("from"), "ack.from", 0, static_cast<int64_t>(reads_.size()) - 1));
+    } else {
+      ack_value_ = RegisterValueArg(ack.Get("value"), static_cast<unsigned>(ack_.bytes * 8));
+    }
+  }
+
+  const std::string rearm = plan.Get("rearm").IsString() ? plan.Get("rearm").As<Napi::String>().Utf8Value() : "";
+  if (rearm == "none") {
+    rearm_ = Rearm::kNone;
+  } else if (rearm == "irqcontrol") {
+    rearm_ = Rearm::kIrqcontrol;
+  } else if (rearm == "pci-intx") {
+    rearm_ = Rearm::kPciIntx;
+    config_path_ = PathArg(plan.Get("configPath"), "configPath");
+  } else {
+    ThrowCoded(env, "EINVAL", "rearm must be \"none\", \"irqcontrol\" or \"pci-intx\"");
+  }
+  const int64_t page = sysconf(_SC_PAGESIZE);
+  if (file_offset % page != 0) ThrowCoded(env, "EINVAL", "fileOffset is not a multiple of the page size");
+
+  // Resources, in order; the destructor releases whatever was acquired if a
+  // later step throws (ObjectWrap runs it for a constructor that threw).
+  event_fd_ = open(event_path_.c_str(), (rearm_ == Rearm::kIrqcontrol ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
+  if (event_fd_ < 0) ThrowErrno(env, errno, "open", event_path_);
+  struct stat st;
+  if (fstat(event_fd_, &st) != 0) ThrowErrno(env, errno, "fstat", event_path_);
+  // poll() on a regular file is always ready: it would spin, not wait.
+  if (S_ISREG(st.st_mode)) ThrowCoded(env, "EINVAL", event_path_ + " is a regular file; it cannot be waited on");
+  drain_ = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+  if (rearm_ == Rearm::kPciIntx) {
+    config_fd_ = open(config_path_.c_str(), O_RDWR | O_CLOEXEC);
+    if (config_fd_ < 0) ThrowErrno(env, errno, "open", config_path_);
+  }
+  if (!region_path.empty() && (!reads_.empty() || has_ack_)) {
+    const uint64_t mapped = (static_cast<uint64_t>(in_page_offset + length) + page - 1) / page * page;
+    int fd = open(region_path.c_str(), (has_ack_ ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0) ThrowErrno(env, errno, "open", region_path);
+    struct stat rst;
+    if (fstat(fd, &rst) != 0 || (S_ISREG(rst.st_mode) && file_offset + in_page_offset + length > rst.st_size)) {
+      close(fd);
+      ThrowCoded(env, "ERANGE", region_path + " is too short for the serviced region");
+    }
+    void* base = mmap(nullptr, mapped, has_ack_ ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd,
+                      static_cast<off_t>(file_offset));
+    const int err = errno;
+    close(fd);
+    if (base == MAP_FAILED) ThrowErrno(env, err, "mmap", region_path);
+    base_ = base;
+    mapped_ = mapped;
+    data_ = static_cast<volatile uint8_t*>(base) + in_page_offset;
+  }
+  control_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (control_fd_ < 0) ThrowErrno(env, errno, "eventfd");
+
+  for (Slot& slot : slots_) {
+    slot.counts.resize(kSlotEvents);
+    slot.missed.resize(kSlotEvents);
+    slot.times.resize(kSlotEvents);
+    slot.serviced.resize(kSlotEvents);
+    slot.values.resize(kSlotEvents * visible_);
+  }
+  on_error_ = Napi::Persistent(on_error);
+  // One queue entry per slot plus the failure: NonBlockingCall never finds it full.
+  // The JS object (and so `this`) stays alive until the thread-safe function
+  // is finalized: after the thread released it and every queued item ran.
+  Ref();
+  tsfn_ = Napi::TypedThreadSafeFunction<IrqService, size_t, Deliver>::New(
+      env, on_batch, "rxuio-irq-service", kSlots + 1, 1, this,
+      [](Napi::Env, void*, IrqService* self) {
+        self->on_error_.Reset();
+        self->Unref();
+      },
+      static_cast<void*>(nullptr));
+  napi_add_env_cleanup_hook(env, StopAtExit, this);
+  running_ = true;
+  try {
+    thread_ = std::thread(&IrqService::Run, this);
+  } catch (const std::system_error& e) {
+    // Not a Napi::Error: left alone it would terminate the process.
+    running_ = false;
+    napi_remove_env_cleanup_hook(env, StopAtExit, this);
+    tsfn_.Release();
+    ThrowCoded(env, "EIO", std::string("could not start the interrupt service thread: ") + e.what());
+  }
+}
+
+IrqService::~IrqService() { StopThread(); }
+
+uint32_t IrqService::Advance(int32_t count) {
+  int32_t delta = 1;
+  if (has_last_) {
+    // Unsigned subtraction: the s32 count may wrap from INT32_MAX to INT32_MIN.
+    delta = static_cast<int32_t>(static_cast<uint32_t>(count) - static_cast<uint32_t>(last_));
+  }
+  // A count that did not move still stands for the one event that woke us.
+  if (delta < 1) delta = 1;
+  last_ = count;
+  has_last_ = true;
+  return static_cast<uint32_t>(delta);
+}
+
+uint64_t IrqService::ReadRegister(const Register& reg) const {
+  const volatile uint8_t* at = data_ + reg.offset;
+  switch (reg.bytes) {
+    case 1:
+      return *reinterpret_cast<const volatile uint8_t*>(at);
+    case 2:
+      return *reinterpret_cast<const volatile uint16_t*>(at);
+    default:
+      return *reinterpret_cast<const volatile uint32_t*>(at);
+  }
+}
+
+void IrqService::WriteRegister(const Register& reg, uint64_t value) const {
+  volatile uint8_t* at = data_ + reg.offset;
+  switch (reg.bytes) {
+    case 1:
+      *reinterpret_cast<volatile uint8_t*>(at) = static_cast<uint8_t>(value);
+      break;
+    case 2:
+      *reinterpret_cast<volatile uint16_t*>(at) = static_cast<uint16_t>(value);
+      break;
+    default:
+      *reinterpret_cast<volatile uint32_t*>(at) = static_cast<uint32_t>(value);
+      break;
+  }
+}
+
+void IrqService::Fail(int err, const char* syscall, const std::string& path) {
+  failure_.err = err;
+  failure_.syscall = syscall;
+  failure_.path = path;
+}
+
+void IrqService::FailCoded(const char* code, const std::string& message, const char* syscall) {
+  failure_.code = code;
+  failure_.message = message;
+  failure_.syscall = syscall;
+  failure_.path = event_path_;
+}
+
+bool IrqService::ServiceWake(Slot& slot, short revents) {
+  const uint64_t woke = MonotonicNs();
+  // /dev/uioN: exactly one 4-byte read gives the running total. A FIFO or
+  // socket queues one count per event: take as many as the slot holds.
+  int32_t pending[kSlotEvents];
+  const size_t room = kSlotEvents - slot.count;
+  const size_t want = drain_ ? room * sizeof(int32_t) : sizeof(int32_t);
+  ssize_t r;
+  do {
+    r = read(event_fd_, pending, want);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+    if ((revents & (POLLERR | POLLHUP | POLLNVAL)) == 0) return true;  // spurious wake-up
+    FailCoded("ENODEV", "poll reported an error condition on " + event_path_, "poll");
+    return false;
+  }
+  if (r < 0) {
+    Fail(errno, "read", event_path_);
+    return false;
+  }
+  if (r == 0) {
+    FailCoded("ENODEV", "the event source hung up (end of file on " + event_path_ + ")", "read");
+    return false;
+  }
+  if (r % static_cast<ssize_t>(sizeof(int32_t)) != 0) {
+    FailCoded("EIO", "partial count read from " + event_path_ + "; counts are written as 4 bytes", "read");
+    return false;
+  }
+  const size_t n = static_cast<size_t>(r) / sizeof(int32_t);
+
+  // The plan: registers, ack, re-arm, in the order a C handler does them.
+  double values[kMaxRegisters];
+  uint64_t ack_from = 0;
+  for (size_t i = 0; i < reads_.size(); i++) {
+    const uint64_t v = ReadRegister(reads_[i]);
+    if (static_cast<long>(i) == ack_from_) ack_from = v;
+    if (i < visible_) values[i] = static_cast<double>(v);
+  }
+  if (has_ack_) WriteRegister(ack_, ack_from_ >= 0 ? ack_from : ack_value_);
+  bool ok = true;
+  if (rearm_ == Rearm::kIrqcontrol) {
+    const int32_t on = 1;
+    ssize_t w;
+    do {
+      w = write(event_fd_, &on, sizeof on);
+    } while (w < 0 && errno == EINTR);
+    if (w != static_cast<ssize_t>(sizeof on)) {
+      if (w < 0) {
+        Fail(errno, "write", event_path_);
+      } else {
+        FailCoded("EIO", "short irqcontrol write to " + event_path_, "write");
+      }
+      ok = false;
+    }
+  } else if (rearm_ == Rearm::kPciIntx) {
+    const PciCommandResult result = SetIntxEnabled(config_fd_, true);
+    if (result.err != 0) {
+      if (result.short_io) {
+        FailCoded("EIO", config_path_ + " is shorter than a PCI configuration header (no command word at offset 4)",
+                  result.syscall);
+        failure_.path = config_path_;
+      } else {
+        Fail(result.err, result.syscall, config_path_);
+      }
+      ok = false;
+    }
+  }
+  const uint64_t serviced = MonotonicNs();
+
+  // The events were taken (the count moved) even if the re-arm failed: they
+  // are delivered before the failure.
+  for (size_t e = 0; e < n; e++) {
+    const size_t at = slot.count++;
+    slot.counts[at] = pending[e];
+    slot.missed[at] = Advance(pending[e]) - 1;
+    slot.times[at] = woke;
+    slot.serviced[at] = serviced;
+    std::copy_n(values, visible_, slot.values.data() + at * visible_);
+  }
+  return ok;
+}
+
+bool IrqService::HandOff(size_t& current) {
+  Slot& slot = slots_[current];
+  if (slot.count == 0) return true;
+  const size_t next = (current + 1) % kSlots;
+  if (slots_[next].busy.load(std::memory_order_seq_cst)) {
+    // Ask JS to signal when it frees a slot, then look again: a slot freed
+    // between the two loads is seen now, one freed after signals.
+    want_slot_.store(true, std::memory_order_seq_cst);
+    if (slots_[next].busy.load(std::memory_order_seq_cst)) return false;
+  }
+  slot.busy.store(true, std::memory_order_release);
+  // The queue holds one entry per slot, so this cannot fail for lack of room.
+  tsfn_.NonBlockingCall(new size_t(current));
+  current = next;
+  return true;
+}
+
+void IrqService::WaitForSlot() {
+  stalls_.fetch_add(1, std::memory_order_relaxed);
+  pollfd control = {control_fd_, POLLIN, 0};
+  while (poll(&control, 1, -1) < 0 && errno == EINTR) {
+  }
+  Drain(control_fd_);
+}
+
+void IrqService::Run() {
+  pollfd fds[2] = {{event_fd_, POLLIN, 0}, {control_fd_, POLLIN, 0}};
+  size_t current = 0;
+  bool failed = false;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    Slot& slot = slots_[current];
+    if (slot.count == kSlotEvents) {
+      // Backpressure: JS holds every other slot and this one is full. Stop
+      // servicing (no read, no ack, no re-arm) until JS frees one; the
+      // kernel keeps counting, so the gap becomes `missed`.
+      if (!HandOff(current)) WaitForSlot();
+      continue;
+    }
+    const int r = poll(fds, 2, -1);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      Fail(errno, "poll", event_path_);
+      failed = true;
+      break;
+    }
+    if (fds[1].revents != 0) {
+      Drain(control_fd_);
+      if (stop_.load(std::memory_order_relaxed)) break;
+    }
+    if (fds[0].revents != 0) {
+      if (!ServiceWake(slot, fds[0].revents)) {
+        failed = true;
+        break;
+      }
+    }
+    // Events waiting in the slot go to JS now if a slot is free, else with
+    // the next wake-up or when JS frees one (it signals the control fd).
+    HandOff(current);
+  }
+  if (failed) {
+    // The events before the failure first (the thread needs no next slot now).
+    if (slots_[current].count > 0) {
+      slots_[current].busy.store(true, std::memory_order_release);
+      tsfn_.NonBlockingCall(new size_t(current));
+    }
+    tsfn_.NonBlockingCall(new size_t(kFailureItem));
+  }
+  tsfn_.Release();
+}
+
+void IrqService::Deliver(Napi::Env env, Napi::Function on_batch, IrqService* self, size_t* item) {
+  const size_t index = *item;
+  delete item;
+  if (env == nullptr || self == nullptr) return;  // torn down with the environment
+  try {
+    if (index == kFailureItem) {
+      if (!self->running_) return;
+      const Failure& f = self->failure_;
+      Napi::Error error = f.code.empty() ? ErrnoError(env, f.err, f.syscall.c_str(), f.path)
+                                         : CodedError(env, f.code.c_str(), f.message);
+      if (!f.code.empty()) {
+        error.Set("syscall", Napi::String::New(env, f.syscall));
+        error.Set("path", Napi::String::New(env, f.path));
+      }
+      self->on_error_.Value().Call({error.Value()});
+      return;
+    }
+    Slot& slot = self->slots_[index];
+    const size_t n = slot.count;
+    const size_t k = self->visible_;
+    // One copy per batch (never per event), after which the slot is the thread's again.
+    Napi::ArrayBuffer counts = Napi::ArrayBuffer::New(env, n * 4);
+    Napi::ArrayBuffer missed = Napi::ArrayBuffer::New(env, n * 4);
+    Napi::ArrayBuffer times = Napi::ArrayBuffer::New(env, n * 8);
+    Napi::ArrayBuffer serviced = Napi::ArrayBuffer::New(env, n * 8);
+    Napi::ArrayBuffer values = Napi::ArrayBuffer::New(env, n * k * 8);
+    std::copy_n(slot.counts.data(), n, static_cast<int32_t*>(counts.Data()));
+    std::copy_n(slot.missed.data(), n, static_cast<uint32_t*>(missed.Data()));
+    std::copy_n(slot.times.data(), n, static_cast<uint64_t*>(times.Data()));
+    std::copy_n(slot.serviced.data(), n, static_cast<uint64_t*>(serviced.Data()));
+    std::copy_n(slot.values.data(), n * k, static_cast<double*>(values.Data()));
+    slot.count = 0;
+    slot.busy.store(false, std::memory_order_seq_cst);
+    if (self->want_slot_.exchange(false, std::memory_order_seq_cst) && self->control_fd_ >= 0) {
+      Signal(self->control_fd_);
+    }
+    if (!self->running_) return;  // stopped: the batch goes with the service
+    napi_value c = nullptr;
+    napi_value m = nullptr;
+    napi_value t = nullptr;
+    napi_value s = nullptr;
+    napi_value v = nullptr;
+    napi_create_typedarray(env, napi_int32_array, n, counts, 0, &c);
+    napi_create_typedarray(env, napi_uint32_array, n, missed, 0, &m);
+    napi_create_typedarray(env, napi_biguint64_array, n, times, 0, &t);
+    napi_create_typedarray(env, napi_biguint64_array, n, serviced, 0, &s);
+    napi_create_typedarray(env, napi_float64_array, n * k, values, 0, &v);
+    on_batch.Call({c, m, t, s, v});
+  } catch (const Napi::Error& e) {
+    // A throwing listener is the application's uncaught exception, as with
+    // any event emitter; it must not unwind into Node's C code.
+    napi_fatal_exception(env, e.Value());
+  }
+}
+
+void IrqService::StopThread() {
+  stop_.store(true, std::memory_order_relaxed);
+  if (control_fd_ >= 0) Signal(control_fd_);
+  if (thread_.joinable()) thread_.join();
+  // The thread is gone: its files and mapping can go too.
+  if (event_fd_ >= 0) close(event_fd_);
+  if (config_fd_ >= 0) close(config_fd_);
+  if (control_fd_ >= 0) close(control_fd_);
+  event_fd_ = config_fd_ = control_fd_ = -1;
+  if (base_ != nullptr) munmap(base_, mapped_);
+  base_ = nullptr;
+  data_ = nullptr;
+}
+
+void IrqService::StopAtExit(void* self) { static_cast<IrqService*>(self)->StopThread(); }
+
+void IrqService::Stop(const Napi::CallbackInfo& info) {
+  if (!running_) return;
+  running_ = false;
+  StopThread();
+  napi_remove_env_cleanup_hook(info.Env(), StopAtExit, this);
+}
+
+Napi::Value IrqService::GetRunning(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), running_);
+}
+
+Napi::Value IrqService::GetStalls(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(stalls_.load()));
+}
+
+}  // namespace rxuio

@@ -1,0 +1,140 @@
+// The interrupt service thread: a declared service plan (snapshot reads, an
+// ack write, a re-arm) executed natively, on a dedicated std::thread, the
+// moment the interrupt wakes it — whatever the JS event loop is doing.
+//
+// The thread blocks in poll() on its own open file of /dev/uioN (or, in
+// tests, a FIFO carrying 4-byte counts) and a stop eventfd. At each wake-up
+// it stamps CLOCK_MONOTONIC, reads the count(s), reads the plan's registers
+// (volatile, width-exact, from its OWN mapping of the map, so closing the
+// JS region can never pull memory from under it), writes the ack (a constant,
+// or the value just read from one of the registers: the write-1-to-clear
+// "write the status back" idiom), re-arms the line (irqcontrol: write(fd, 1);
+// pci-intx: read-modify-write of the command word in device/config), stamps
+// again (`servicedAt`) and queues the events for JS.
+//
+// Events reach JS in batches through a thread-safe function. Batches live in
+// a fixed ring of slots: the thread fills one and hands it over as soon as
+// the next is free, so while JS is busy further wake-ups accumulate into one
+// batch. When every slot is still held by JS and the one being filled is
+// full, the thread stops servicing: it no longer reads, acks or re-arms, the
+// line stays masked and the kernel count keeps counting, so the loss shows
+// up exactly as `missed` on the next event — nothing is dropped silently.
+//
+// A failure (POLLERR/EOF on unplug, a refused config write...) is delivered
+// after the events before it, and ends the thread. stop() and process exit
+// join the thread; nothing it uses is released before that.
+#pragma once
+
+#include <napi.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace rxuio {
+
+class IrqService : public Napi::ObjectWrap<IrqService> {
+ public:
+  // Slots in the ring, and events one slot (one batch) holds.
+  static constexpr size_t kSlots = 8;
+  static constexpr size_t kSlotEvents = 256;
+  static constexpr size_t kMaxRegisters = 64;
+
+  static Napi::Function Define(Napi::Env env);
+
+  // new IrqService(plan, onBatch, onError)
+  //   plan: { eventPath, baseline?, region?: { path, fileOffset, inPageOffset, length },
+  //           reads: { offset, width: 8|16|32 }[], visible: number (the first `visible`
+  //           reads are delivered; the rest are read only for the ack),
+  //           ack?: { offset, width, value?: number, from?: index into reads },
+  //           rearm: "none" | "irqcontrol" | "pci-intx", configPath? }
+  //   onBatch(counts: Int32Array, missed: Uint32Array, times: BigUint64Array,
+  //           servicedAt: BigUint64Array, values: Float64Array) on the JS thread
+  //   onError(error) at most once, after the last batch
+  explicit IrqService(const Napi::CallbackInfo& info);
+  ~IrqService() override;
+
+ private:
+  enum class Rearm { kNone, kIrqcontrol, kPciIntx };
+  struct Register {
+    size_t offset;
+    size_t bytes;
+  };
+  struct Slot {
+    std::vector<int32_t> counts;
+    std::vector<uint32_t> missed;
+    std::vector<uint64_t> times;
+    std::vector<uint64_t> serviced;
+    std::vector<double> values;
+    size_t count = 0;
+    // false while the thread fills it; true from hand-off until JS copied it out.
+    std::atomic<bool> busy{false};
+  };
+  // What ended the thread, for JS: an errno with its system call, or one of
+  // rxuio's codes with a message.
+  struct Failure {
+    int err = 0;
+    std::string code;
+    std::string syscall;
+    std::string message;
+    std::string path;
+  };
+  static constexpr size_t kFailureItem = SIZE_MAX;
+
+  void Run();
+  // One wake-up of the event fd; false when it failed (failure_ set).
+  bool ServiceWake(Slot& slot, short revents);
+  // Hands the filled slot to JS if the next one is free; false when JS holds it.
+  bool HandOff(size_t& current);
+  // Blocks until JS frees a slot or stop() is called.
+  void WaitForSlot();
+  void Fail(int err, const char* syscall, const std::string& path);
+  void FailCoded(const char* code, const std::string& message, const char* syscall);
+  uint32_t Advance(int32_t count);
+  uint64_t ReadRegister(const Register& reg) const;
+  void WriteRegister(const Register& reg, uint64_t value) const;
+
+  static void Deliver(Napi::Env env, Napi::Function on_batch, IrqService* self, size_t* item);
+  void Stop(const Napi::CallbackInfo& info);
+  void StopThread();
+  static void StopAtExit(void* self);
+  Napi::Value GetRunning(const Napi::CallbackInfo& info);
+  Napi::Value GetStalls(const Napi::CallbackInfo& info);
+
+  std::string event_path_;
+  std::string config_path_;
+  int event_fd_ = -1;
+  int config_fd_ = -1;
+  // eventfd: written by stop() and by JS freeing a slot the thread waits for.
+  int control_fd_ = -1;
+  bool drain_ = false;
+  bool has_last_ = false;
+  int32_t last_ = 0;
+
+  void* base_ = nullptr;
+  size_t mapped_ = 0;
+  volatile uint8_t* data_ = nullptr;
+  std::vector<Register> reads_;
+  size_t visible_ = 0;
+  bool has_ack_ = false;
+  Register ack_{0, 0};
+  uint64_t ack_value_ = 0;
+  // Index into reads_ whose value is written back as the ack; -1 for the constant.
+  long ack_from_ = -1;
+  Rearm rearm_ = Rearm::kNone;
+
+  Slot slots_[kSlots];
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> want_slot_{false};
+  std::atomic<uint64_t> stalls_{0};
+  Failure failure_;
+  bool running_ = false;
+  std::thread thread_;
+  Napi::FunctionReference on_error_;
+  Napi::TypedThreadSafeFunction<IrqService, size_t, Deliver> tsfn_;
+};
+
+}  // namespace rxuio

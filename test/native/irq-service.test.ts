@@ -1,0 +1,292 @@
+import { spawnSync } from "node:child_process";
+import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { IrqSnapshot } from "../../src/devices/backend.js";
+import type { RxuioError } from "../../src/errors.js";
+import { monotonicNow } from "../../src/native/binding.js";
+import { NativeIrqService, type NativeServicePlan } from "../../src/native/irq-service.js";
+import { countBytes, expectCode, scratchDir, scratchFifo, scratchFile } from "./scratch.js";
+
+/** Collects a service's batches and its error, and lets a test await a condition. */
+class Recorder {
+  readonly batches: (readonly IrqSnapshot[])[] = [];
+  readonly errors: RxuioError[] = [];
+  #waiters: (() => void)[] = [];
+
+  readonly onEvents = (events: readonly IrqSnapshot[]): void => {
+    this.batches.push(events);
+    this.#wake();
+  };
+
+  readonly onError = (err: RxuioError): void => {
+    this.errors.push(err);
+    this.#wake();
+  };
+
+  get events(): IrqSnapshot[] {
+    return this.batches.flat();
+  }
+
+  until(predicate: () => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("timed out waiting for the service")), 5000);
+      const check = (): void => {
+        if (predicate()) {
+          clearTimeout(timer);
+          resolve();
+        } else {
+          this.#waiters.push(check);
+        }
+      };
+      check();
+    });
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters.splice(0)) waiter();
+  }
+}
+
+const ADDON = fileURLToPath(new URL("../../build/Release/rxuio.node", import.meta.url));
+
+describe("NativeIrqService", () => {
+  let scratch: ReturnType<typeof scratchDir>;
+  let fifo: string;
+  let registers: string;
+  let config: string;
+  const cleanups: (() => void)[] = [];
+
+  beforeEach(() => {
+    scratch = scratchDir();
+    fifo = scratchFifo(scratch.dir);
+    const page = new Uint8Array(4096);
+    // 0x24: a status register with bits 0x5 pending.
+    new DataView(page.buffer).setUint32(0x24, 0x5, true);
+    new DataView(page.buffer).setUint32(0x00, 0x010000ed, true);
+    registers = scratchFile(scratch.dir, "bar0", page);
+    // A PCI config header whose command word (offset 4) has INTx disabled
+    // (0x400) beside memory enable and bus master (0x006) and a high bit (0x100).
+    const header = new Uint8Array(64);
+    new DataView(header.buffer).setUint16(4, 0x0506, true);
+    new DataView(header.buffer).setUint16(6, 0xbeef, true);
+    config = scratchFile(scratch.dir, "config", header);
+  });
+
+  afterEach(() => {
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+    scratch.remove();
+  });
+
+  function start(plan: Partial<NativeServicePlan>, recorder: Recorder): NativeIrqService {
+    const service = NativeIrqService.start(
+      { eventPath: fifo, rearm: { kind: "none" }, ...plan },
+      recorder.onEvents,
+      recorder.onError,
+    );
+    cleanups.push(() => service.stop());
+    return service;
+  }
+
+  /** The FIFO's writer end: the "device" raising interrupts. */
+  function writer(): (...counts: number[]) => void {
+    const fd = openSync(fifo, "w");
+    cleanups.push(() => closeSync(fd));
+    return (...counts) => void writeSync(fd, countBytes(...counts));
+  }
+
+  const region = () => ({ path: registers, fileOffset: 0, inPageOffset: 0, length: 4096 });
+  const word = (path: string, offset: number, bytes: 2 | 4) =>
+    bytes === 2
+      ? readFileSync(path).readUInt16LE(offset)
+      : readFileSync(path).readUInt32LE(offset);
+
+  it("delivers every event with missed from the count jumps, stamped at wake-up and after servicing", async () => {
+    const recorder = new Recorder();
+    const before = monotonicNow();
+    start({ baseline: 10 }, recorder);
+    const raise = writer();
+    raise(11);
+    await recorder.until(() => recorder.events.length === 1);
+    raise(12, 15);
+    await recorder.until(() => recorder.events.length === 3);
+    expect(recorder.events.map((e) => [e.count, e.missed])).toEqual([
+      [11, 0],
+      [12, 0],
+      [15, 2],
+    ]);
+    for (const event of recorder.events) {
+      expect(event.time).toBeGreaterThanOrEqual(before);
+      expect(event.servicedAt).toBeGreaterThanOrEqual(event.time);
+      expect(event.values).toEqual([]);
+    }
+    expect(recorder.errors).toEqual([]);
+  });
+
+  it("reads the snapshot registers and writes the status back as the ack (write-1-to-clear)", async () => {
+    const recorder = new Recorder();
+    start(
+      {
+        region: region(),
+        snapshot: [
+          { offset: 0x00, width: 32 },
+          { offset: 0x24, width: 32 },
+        ],
+        ack: { offset: 0x64, width: 32, from: { offset: 0x24, width: 32 } },
+      },
+      recorder,
+    );
+    writer()(1);
+    await recorder.until(() => recorder.events.length === 1);
+    expect(recorder.events[0]?.values).toEqual([0x010000ed, 0x5]);
+    expect(word(registers, 0x64, 4)).toBe(0x5);
+  });
+
+  it("acks from a register it does not deliver, and with a constant of the register's width", async () => {
+    const recorder = new Recorder();
+    start(
+      {
+        region: region(),
+        ack: { offset: 0x64, width: 32, from: { offset: 0x24, width: 32 } },
+      },
+      recorder,
+    );
+    writer()(1);
+    await recorder.until(() => recorder.events.length === 1);
+    expect(recorder.events[0]?.values).toEqual([]);
+    expect(word(registers, 0x64, 4)).toBe(0x5);
+
+    const constant = new Recorder();
+    cleanups.splice(0).reverse().forEach((c) => c());
+    start({ region: region(), ack: { offset: 0x62, width: 16, value: 0xabcd } }, constant);
+    writer()(2);
+    await constant.until(() => constant.events.length === 1);
+    expect(word(registers, 0x62, 2)).toBe(0xabcd);
+    expect(word(registers, 0x64, 4)).toBe(0x5);
+  });
+
+  it("re-arms pci-intx by read-modify-write of the command word, keeping every other bit", async () => {
+    const recorder = new Recorder();
+    start({ rearm: { kind: "pci-intx", configPath: config } }, recorder);
+    const raise = writer();
+    raise(1);
+    await recorder.until(() => recorder.events.length === 1);
+    expect(word(config, 4, 2)).toBe(0x0106);
+    expect(word(config, 6, 2)).toBe(0xbeef);
+    // Someone else sets another bit and masks again meanwhile: the next
+    // unmask keeps their bit (no remembered word).
+    const fd = openSync(config, "r+");
+    writeSync(fd, Buffer.from([0x46, 0x05]), 0, 2, 4);
+    closeSync(fd);
+    raise(2);
+    await recorder.until(() => recorder.events.length === 2);
+    expect(word(config, 4, 2)).toBe(0x0146);
+  });
+
+  it("reports a config file without a command word as a typed EIO after the event it serviced", async () => {
+    const short = scratchFile(scratch.dir, "short-config", new Uint8Array(3));
+    const recorder = new Recorder();
+    const service = start({ rearm: { kind: "pci-intx", configPath: short } }, recorder);
+    writer()(1);
+    await recorder.until(() => recorder.errors.length === 1);
+    expect(recorder.events.map((e) => e.count)).toEqual([1]);
+    expect(recorder.errors[0]?.code).toBe("EIO");
+    expect(recorder.errors[0]?.message).toMatch(/command word/);
+    service.stop();
+    expect(service.running).toBe(false);
+  });
+
+  it("reports the source hanging up as ENODEV, once, after the events before it", async () => {
+    const recorder = new Recorder();
+    start({}, recorder);
+    const fd = openSync(fifo, "w");
+    writeSync(fd, countBytes(1, 2));
+    closeSync(fd);
+    await recorder.until(() => recorder.errors.length === 1);
+    expect(recorder.events.map((e) => e.count)).toEqual([1, 2]);
+    expect(recorder.errors.map((e) => e.code)).toEqual(["ENODEV"]);
+  });
+
+  it("refuses bad plans with typed errors before starting a thread", () => {
+    const recorder = new Recorder();
+    expectCode(() => start({ eventPath: registers }, recorder), "EINVAL");
+    expectCode(() => start({ eventPath: `${scratch.dir}/none` }, recorder), "ENODEV");
+    expectCode(
+      () => start({ rearm: { kind: "pci-intx", configPath: `${scratch.dir}/none` } }, recorder),
+      "ENODEV",
+    );
+    expectCode(() => start({ snapshot: [{ offset: 0, width: 32 }] }, recorder), "EINVAL");
+    expectCode(
+      () => start({ region: region(), snapshot: [{ offset: 4096, width: 32 }] }, recorder),
+      "ERANGE",
+    );
+    expectCode(
+      () => start({ region: region(), snapshot: [{ offset: 2, width: 32 }] }, recorder),
+      "EALIGN",
+    );
+    expectCode(
+      () => start({ region: region(), ack: { offset: 0x64, width: 8, value: 0x100 } }, recorder),
+      "ERANGE",
+    );
+  });
+
+  it("stops servicing while JS holds every batch, then delivers everything, in order, with nothing dropped", async () => {
+    const recorder = new Recorder();
+    const service = start({ baseline: 0 }, recorder);
+    const raise = writer();
+    // JS is busy (this synchronous loop) while the thread fills every slot.
+    // More than the 8 slots of 256 events hold; the FIFO buffers the rest.
+    const total = 3100;
+    for (let next = 1; next <= total; next += 100) {
+      raise(...Array.from({ length: 100 }, (_, i) => next + i));
+    }
+    const spin = Date.now() + 1000;
+    while (service.stalls === 0 && Date.now() < spin) {
+      /* keep JS busy until the thread stalls */
+    }
+    expect(service.stalls).toBeGreaterThan(0);
+    raise(total + 5);
+    await recorder.until(() => recorder.events.length === total + 1);
+    const counts = recorder.events.map((e) => e.count);
+    expect(counts.slice(0, total)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(recorder.events.reduce((sum, e) => sum + e.missed, 0)).toBe(4);
+    // Batching: far fewer JS calls than events.
+    expect(recorder.batches.length).toBeLessThan(total / 2);
+  });
+
+  it("stop() joins the waiting thread; later interrupts are not serviced", async () => {
+    const recorder = new Recorder();
+    const service = start({ rearm: { kind: "pci-intx", configPath: config } }, recorder);
+    // Read-write, so writing after the service let go of its end is no EPIPE.
+    const fd = openSync(fifo, "r+");
+    cleanups.push(() => closeSync(fd));
+    const raise = (count: number) => void writeSync(fd, countBytes(count));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(service.running).toBe(true);
+    service.stop();
+    service.stop();
+    expect(service.running).toBe(false);
+    raise(1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(recorder.events).toEqual([]);
+    expect(word(config, 4, 2)).toBe(0x0506);
+  });
+
+  it("does not keep a process from exiting once stopped, and a forgotten running service ends with the process", () => {
+    const script = (stop: boolean) => `
+      const addon = require(${JSON.stringify(ADDON)});
+      let service = new addon.IrqService(
+        { eventPath: ${JSON.stringify(fifo)}, reads: [], visible: 0, rearm: "none" },
+        () => {}, () => {});
+      ${stop ? "service.stop(); service = undefined; globalThis.gc();" : "setTimeout(() => process.exit(0), 50);"}
+    `;
+    for (const stop of [true, false]) {
+      const run = spawnSync(process.execPath, ["--expose-gc", "-e", script(stop)], {
+        encoding: "utf8",
+        timeout: 10_000,
+      });
+      expect(run.signal, run.stderr).toBeNull();
+      expect(run.status, run.stderr).toBe(0);
+    }
+  });
+});
