@@ -1,6 +1,7 @@
 import { RxuioError } from "../errors.js";
 import { pageSize } from "../native/binding.js";
 import { NativeEventFd } from "../native/event-fd.js";
+import { NativeIrqService } from "../native/irq-service.js";
 import { NativePorts } from "../native/ports.js";
 import { NativeRegion } from "../native/region.js";
 import type { MappedRegion, MappedSnapshotRegister, UioIo } from "./uio-io.js";
@@ -15,6 +16,7 @@ export const nativeUioIo: UioIo = {
   eventModes: ["epoll", "sigio"],
   openRegion: (path, mapping) => NativeRegion.open(path, mapping),
   openPorts: (start, size) => NativePorts.open(start, size),
+  startService: (plan, onEvents, onError) => NativeIrqService.start(plan, onEvents, onError),
   openEventFd(path, options) {
     const fd = NativeEventFd.open(path, options);
     return {

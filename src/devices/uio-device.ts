@@ -66,6 +66,7 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
       isClosed: () => this.#closed,
       mappedRegion: (index) => this.#mappedRegion(index),
       fail: (reason) => this.#close(reason),
+      irq,
     });
   }
 

@@ -7,7 +7,12 @@ import type {
   EventSource,
   EventWatch,
   EventWatchOptions,
+  IrqControl,
+  ServicePlan,
+  SnapshotRegister,
 } from "./backend.js";
+import { serviceRearm } from "./irq/service-rearm.js";
+import { nativeServicePlan } from "./service-plan.js";
 import { EventCountAttribute } from "./sysfs/attribute.js";
 import type { UioInfo } from "./sysfs/info.js";
 import { errnoOf } from "./system-error.js";
@@ -23,6 +28,8 @@ export interface EventSourceHost {
   mappedRegion(index: number): MappedRegion;
   /** The event fd reported a failure that ends the device (e.g. ENODEV on unplug). */
   fail(reason: RxuioError): void;
+  /** The device's IRQ control: what a service plan's re-arm does natively. */
+  readonly irq: IrqControl;
 }
 
 /**
@@ -53,6 +60,8 @@ function release(fd: UioEventFd): void {
 export class UioEventSource implements EventSource {
   /** The stop function of each running watch. */
   readonly #watches = new Set<() => void>();
+  /** The one serviced watch, if running: two plans would ack and re-arm twice. */
+  #serviced: (() => void) | undefined;
 
   constructor(private readonly host: EventSourceHost) {}
 
@@ -84,6 +93,9 @@ export class UioEventSource implements EventSource {
         value: mode,
         hint: `Use one of: ${io.eventModes.join(", ")}`,
       });
+    }
+    if (options.service !== undefined) {
+      return this.#watchServiced(listener, options.service, options.snapshot ?? [], mode);
     }
     const snapshot = options.snapshot?.map((register) => ({
       region: this.host.mappedRegion(register.region),
@@ -123,6 +135,79 @@ export class UioEventSource implements EventSource {
       stop();
       throw err;
     }
+    return { stop };
+  }
+
+  /**
+   * A watch whose interrupts a native thread services by `plan` (reads, ack,
+   * re-arm) before JS hears of them; see native/irq_service.h.
+   */
+  #watchServiced(
+    listener: EventListener,
+    plan: ServicePlan,
+    snapshot: readonly SnapshotRegister[],
+    mode: EventMode,
+  ): EventWatch {
+    const { info, io } = this.host;
+    const name = `uio${info.index} (${info.name})`;
+    if (mode !== "epoll") {
+      throw new RxuioError(
+        "EINVAL",
+        `A serviced watch waits on its own thread; mode "${mode}" does not apply`,
+        {
+          value: mode,
+          path: info.devicePath,
+          hint: "Leave mode out of a serviced watch",
+        },
+      );
+    }
+    if (this.#serviced !== undefined) {
+      throw new RxuioError("EINVAL", `${name} already has a serviced watch`, {
+        path: info.devicePath,
+        hint: "Two service plans would ack and re-arm every interrupt twice; share the one serviced stream, or stop it first",
+      });
+    }
+    if (io.startService === undefined) {
+      throw new RxuioError("ENOSYS", "This backend has no native service thread", {
+        path: info.devicePath,
+        hint: "Ack and re-arm from the pipeline (ack(), rearm()) instead",
+      });
+    }
+    const native = nativeServicePlan({
+      info,
+      pageSize: io.pageSize(),
+      // As for a plain watch: read before the thread opens its own file.
+      baseline: this.#currentCount(),
+      snapshot,
+      plan,
+      rearm: () => serviceRearm(this.host.irq, name),
+    });
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      this.#watches.delete(stop);
+      if (this.#serviced === stop) this.#serviced = undefined;
+      thread.stop();
+    };
+    // Batches and errors arrive from the event loop, never during start.
+    const thread = io.startService(
+      native,
+      (events) => {
+        if (!stopped) listener.next(events);
+      },
+      (err) => {
+        if (stopped) return;
+        stop();
+        // Only the device's own file failing means it is gone; a refused
+        // config-space write (pci-intx) is reported as it is.
+        const failure = (err.path === info.devicePath ? this.#unplugged(err) : undefined) ?? err;
+        listener.error(failure);
+        if (failure !== err) this.host.fail(failure);
+      },
+    );
+    this.#watches.add(stop);
+    this.#serviced = stop;
     return { stop };
   }
 

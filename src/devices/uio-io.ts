@@ -1,6 +1,7 @@
 import type { RxuioError } from "../errors.js";
 import type { EventMode, IrqSnapshot, Region, Width } from "./backend.js";
 import type { IrqcontrolWriter } from "./irq/irqcontrol-write.js";
+import type { NativeServicePlan } from "../native/irq-service.js";
 
 /**
  * The mechanisms a {@link UioDevice} needs from the operating system: map a
@@ -16,6 +17,20 @@ export interface UioIo {
   openPorts(start: number, size: number): PortRegion;
   /** Notification modes the event fds support ("epoll" always). */
   readonly eventModes: readonly EventMode[];
+  /**
+   * Runs a service plan on a native thread (see native/irq_service.h);
+   * absent where there is none, and serviced watches are then refused.
+   */
+  startService?(
+    plan: NativeServicePlan,
+    onEvents: (events: readonly IrqSnapshot[]) => void,
+    onError: (err: RxuioError) => void,
+  ): ServiceThread;
+}
+
+/** A running service thread; stop() joins it and is idempotent. */
+export interface ServiceThread {
+  stop(): void;
 }
 
 /** Where map N of /dev/uioN lives: mmap offset N * pagesize, region start inside that page. */
