@@ -30,6 +30,7 @@ export type { MemoryRegion } from "./devices/sim/memory-region.js";
 export * from "./streams/sources/interrupts.js";
 export * from "./streams/sources/sigio.js";
 export * from "./streams/sources/on-interrupt.js";
+export * from "./streams/sources/serviced.js";
 export * from "./streams/sources/poll.js";
 export * from "./streams/sources/sample.js";
 export { nativeSampling } from "./native/sampler.js";

@@ -8,9 +8,10 @@ import type {
   EventWatchOptions,
   IrqSnapshot,
   Region,
+  ServicePlan,
   SnapshotRegister,
 } from "../backend.js";
-import { readAtWidth } from "../region-width.js";
+import { readAtWidth, writeAtWidth } from "../region-width.js";
 import type { IrqLine } from "./irq-line.js";
 import type { SimClock } from "./sim-clock.js";
 
@@ -37,6 +38,7 @@ class Watch implements EventWatch {
     readonly snapshot: readonly SnapshotRegister[],
     readonly mode: EventMode,
     count: number,
+    readonly service?: ServicePlan,
   ) {
     this.lastSeen = count;
   }
@@ -100,7 +102,13 @@ export class SimEventSource implements EventSource {
         );
       }
     }
-    const watch = new Watch(this, listener, snapshot, mode, this.line.count);
+    const service = options.service;
+    if (service && [...this.watches].some((w) => w.service)) {
+      throw new RxuioError("EINVAL", "this device already has a serviced watch", {
+        hint: "Two service plans would ack and re-arm every interrupt twice; share the one serviced stream, or stop it first",
+      });
+    }
+    const watch = new Watch(this, listener, snapshot, mode, this.line.count, service);
     this.watches.add(watch);
     return watch;
   }
@@ -161,7 +169,33 @@ export class SimEventSource implements EventSource {
       watch.listener.error(err as RxuioError);
       return;
     }
-    const event: IrqSnapshot = { count, missed: delta - 1, time: this.clock.nowNs(), values };
+    const time = this.clock.nowNs();
+    let servicedAt: bigint | undefined;
+    if (watch.service) {
+      // The plan, as the native service thread runs it: ack, then re-arm.
+      try {
+        const { ack, rearm } = watch.service;
+        if (ack) {
+          const value =
+            "from" in ack
+              ? (values[watch.snapshot.indexOf(ack.from)] ?? readRegister(this.regions, ack.from))
+              : ack.value;
+          const region = this.regions[ack.register.region];
+          if (!region) throw new RxuioError("ERANGE", `no region ${ack.register.region}`);
+          writeAtWidth(region, ack.register.offset, ack.register.width, value);
+        }
+        if (rearm === true) this.line.setEnabled(true);
+      } catch (err) {
+        watch.stop();
+        watch.listener.error(err as RxuioError);
+        return;
+      }
+      servicedAt = this.clock.nowNs();
+    }
+    const event: IrqSnapshot =
+      servicedAt === undefined
+        ? { count, missed: delta - 1, time, values }
+        : { count, missed: delta - 1, time, servicedAt, values };
     watch.listener.next([event]);
   }
 }

@@ -1,6 +1,13 @@
 import { Observable } from "rxjs";
 import { RxuioError } from "../../errors.js";
-import type { Backend, EventMode, IrqSnapshot, SnapshotRegister } from "../../devices/backend.js";
+import type {
+  Backend,
+  EventMode,
+  EventWatchOptions,
+  IrqSnapshot,
+  ServicePlan,
+  SnapshotRegister,
+} from "../../devices/backend.js";
 import { untilClosed } from "../until-closed.js";
 
 /**
@@ -12,6 +19,7 @@ export function eventWatch(
   device: Backend,
   mode: EventMode,
   snapshot: readonly SnapshotRegister[],
+  service?: ServicePlan,
 ): Observable<IrqSnapshot> {
   return new Observable<IrqSnapshot>((subscriber) => {
     const modes = device.events.modes ?? ["epoll"];
@@ -43,7 +51,11 @@ export function eventWatch(
         },
         error: (err) => subscriber.error(err),
       },
-      snapshot.length > 0 ? { mode, snapshot } : { mode },
+      {
+        mode,
+        ...(snapshot.length > 0 ? { snapshot } : {}),
+        ...(service ? { service } : {}),
+      } satisfies EventWatchOptions,
     );
     return () => watch.stop();
   }).pipe(untilClosed(device));
