@@ -23,4 +23,9 @@ export const BENCH_ENV = {
   quick: "RXUIO_BENCH_QUICK",
   /** "1": print CPU profiles of the rxuio side (guest-profile.ts); figures are then not comparable. */
   profile: "RXUIO_BENCH_PROFILE",
+  /**
+   * A substring of guest benchmark names: only those run (e.g. "edu IRQ" for
+   * the latency benchmarks alone while working on them); unset runs all.
+   */
+  only: "RXUIO_BENCH_ONLY",
 } as const;

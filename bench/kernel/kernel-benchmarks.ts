@@ -72,6 +72,7 @@ export async function kernelBenchmarks(context: BenchContext): Promise<KernelBen
       [BENCH_ENV.quick]: context.quick ? "1" : "0",
       // The guest has its own environment: pass the profiling switch through.
       [BENCH_ENV.profile]: process.env[BENCH_ENV.profile] === "1" ? "1" : "0",
+      [BENCH_ENV.only]: process.env[BENCH_ENV.only] ?? "",
     },
     runTimeoutMs: 1_200_000,
   });
