@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -134,6 +136,10 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
   } else {
     ThrowCoded(env, "EINVAL", "rearm must be \"none\", \"irqcontrol\" or \"pci-intx\"");
   }
+  // 0: the thread stays SCHED_OTHER; 1..99: SCHED_FIFO at that priority.
+  realtime_ = plan.Get("realtime").IsUndefined()
+                  ? 0
+                  : static_cast<int>(IntegerArg(plan.Get("realtime"), "realtime", 0, 99));
   const int64_t page = sysconf(_SC_PAGESIZE);
   if (file_offset % page != 0) ThrowCoded(env, "EINVAL", "fileOffset is not a multiple of the page size");
 
@@ -369,7 +375,17 @@ void IrqService::Run() {
   pollfd fds[2] = {{event_fd_, POLLIN, 0}, {control_fd_, POLLIN, 0}};
   size_t current = 0;
   bool failed = false;
-  while (!stop_.load(std::memory_order_relaxed)) {
+  if (realtime_ > 0) {
+    // Before the first wait: no interrupt is serviced at the wrong priority.
+    sched_param param{};
+    param.sched_priority = realtime_;
+    const int err = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+    if (err != 0) {
+      Fail(err, "pthread_setschedparam", event_path_);
+      failed = true;
+    }
+  }
+  while (!failed && !stop_.load(std::memory_order_relaxed)) {
     Slot& slot = slots_[current];
     if (slot.count == kSlotEvents) {
       // Backpressure: JS holds every other slot and this one is full. Stop

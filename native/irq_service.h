@@ -20,6 +20,10 @@
 // line stays masked and the kernel count keeps counting, so the loss shows
 // up exactly as `missed` on the next event — nothing is dropped silently.
 //
+// With a realtime priority the thread is SCHED_FIFO: on a machine with one
+// CPU an interrupt then preempts the JS thread at once instead of waiting
+// for it to block in the event loop.
+//
 // A failure (POLLERR/EOF on unplug, a refused config write...) is delivered
 // after the events before it, and ends the thread. stop() and process exit
 // join the thread; nothing it uses is released before that.
@@ -50,7 +54,8 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   //           reads: { offset, width: 8|16|32 }[], visible: number (the first `visible`
   //           reads are delivered; the rest are read only for the ack),
   //           ack?: { offset, width, value?: number, from?: index into reads },
-  //           rearm: "none" | "irqcontrol" | "pci-intx", configPath? }
+  //           rearm: "none" | "irqcontrol" | "pci-intx", configPath?,
+  //           realtime?: 0..99 (SCHED_FIFO priority of the thread; 0 = normal) }
   //   onBatch(counts: Int32Array, missed: Uint32Array, times: BigUint64Array,
   //           servicedAt: BigUint64Array, values: Float64Array) on the JS thread
   //   onError(error) at most once, after the last batch
@@ -125,6 +130,7 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   // Index into reads_ whose value is written back as the ack; -1 for the constant.
   long ack_from_ = -1;
   Rearm rearm_ = Rearm::kNone;
+  int realtime_ = 0;
 
   Slot slots_[kSlots];
   std::atomic<bool> stop_{false};

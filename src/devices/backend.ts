@@ -97,6 +97,12 @@ export interface ServicePlan {
   readonly ack?: ServiceAck;
   /** Unmask the interrupt after the ack, with the device's IRQ control. */
   readonly rearm?: boolean;
+  /**
+   * Run the service at realtime priority (a real device: its thread is
+   * SCHED_FIFO, so an interrupt preempts JS at once even on one CPU; needs
+   * CAP_SYS_NICE or RLIMIT_RTPRIO, EACCES otherwise). The simulator ignores it.
+   */
+  readonly realtime?: boolean;
 }
 
 export interface EventWatchOptions {

@@ -81,5 +81,8 @@ export function nativeServicePlan(watch: ServicedWatch): NativeServicePlan {
               : { ...register(ack.register), value: ack.value },
         }),
     rearm: plan.rearm === true ? watch.rearm() : { kind: "none" },
+    // The lowest realtime priority: above every normal thread, below the
+    // kernel's own interrupt threads (50).
+    ...(plan.realtime === true ? { realtime: 1 } : {}),
   };
 }

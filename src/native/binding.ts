@@ -113,6 +113,8 @@ export interface IrqServicePlanHandle {
   };
   readonly rearm: "none" | "irqcontrol" | "pci-intx";
   readonly configPath?: string;
+  /** SCHED_FIFO priority of the thread, 1..99; absent or 0 = normal scheduling. */
+  readonly realtime?: number;
 }
 
 /** A running interrupt service thread as the addon sees it; see native/irq_service.h. */

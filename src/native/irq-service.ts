@@ -37,6 +37,12 @@ export interface NativeServicePlan {
     | (ServiceRegister & { readonly value: number })
     | (ServiceRegister & { readonly from: ServiceRegister });
   readonly rearm: ServiceRearm;
+  /**
+   * Run the thread SCHED_FIFO at this priority (1..99), so an interrupt
+   * preempts the JS thread at once even on one CPU. Needs CAP_SYS_NICE or
+   * an RLIMIT_RTPRIO allowance; refused with EACCES otherwise.
+   */
+  readonly realtime?: number;
 }
 
 /** The values of every event of a plan without snapshot registers. */
@@ -46,7 +52,7 @@ const SERVICE_HINTS: Partial<Record<ErrorCode, string>> = {
   ENODEV: "The device was unplugged or its event source closed; open it again when it is back",
   EIO: "The device may have been removed, or its configuration space refused the write",
   EACCES:
-    "The service thread needs write access to /dev/uioN (irqcontrol) or device/config (pci-intx); run as root or grant it with a udev rule",
+    "The service thread needs write access to /dev/uioN (irqcontrol) or device/config (pci-intx), and CAP_SYS_NICE or an RLIMIT_RTPRIO allowance for a realtime priority; run as root, grant access with a udev rule, or leave realtime out",
 };
 
 /**
@@ -94,6 +100,7 @@ export class NativeIrqService {
       ...(ack === undefined ? {} : { ack }),
       rearm: plan.rearm.kind,
       ...(plan.rearm.kind === "pci-intx" ? { configPath: plan.rearm.configPath } : {}),
+      ...(plan.realtime === undefined ? {} : { realtime: plan.realtime }),
     };
     const k = snapshot.length;
     const path = plan.eventPath;

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readdirSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { IrqSnapshot } from "../../src/devices/backend.js";
@@ -252,6 +252,29 @@ describe("NativeIrqService", () => {
     expect(recorder.events.reduce((sum, e) => sum + e.missed, 0)).toBe(4);
     // Batching: far fewer JS calls than events.
     expect(recorder.batches.length).toBeLessThan(total / 2);
+  });
+
+  it("runs the thread SCHED_FIFO when asked, or reports the refusal as EACCES", async () => {
+    const recorder = new Recorder();
+    expectCode(() => start({ realtime: 100 }, recorder), "ERANGE");
+    start({ realtime: 1 }, recorder);
+    const raise = writer();
+    raise(1);
+    await recorder.until(() => recorder.events.length + recorder.errors.length > 0);
+    const fifoThreads = readdirSync("/proc/self/task").filter((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      // Field 41, policy: 1 is SCHED_FIFO.
+      return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[38] === "1";
+    });
+    if (recorder.errors.length > 0) {
+      expect(recorder.errors.map((e) => [e.code, e.syscall])).toEqual([
+        ["EACCES", "pthread_setschedparam"],
+      ]);
+      expect(recorder.events).toEqual([]);
+    } else {
+      expect(fifoThreads).toHaveLength(1);
+      expect(recorder.events.map((e) => e.count)).toEqual([1]);
+    }
   });
 
   it("stop() joins the waiting thread; later interrupts are not serviced", async () => {

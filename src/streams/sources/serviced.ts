@@ -28,6 +28,12 @@ export interface ServicedOptions {
   readonly ack?: ServicedAck;
   /** Unmask the interrupt after the ack, with the device's IRQ control. */
   readonly rearm?: boolean;
+  /**
+   * Service at realtime priority: the thread is SCHED_FIFO, so on a single
+   * CPU an interrupt preempts JS at once (needs CAP_SYS_NICE or RLIMIT_RTPRIO;
+   * the stream errors with EACCES otherwise). Ignored by the simulator.
+   */
+  readonly realtime?: boolean;
   /** Completes this subscriber's stream when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -87,6 +93,7 @@ export function serviced(
               : { register: location(ack.register), value: ack.value },
         }),
     ...(options.rearm === undefined ? {} : { rearm: options.rearm }),
+    ...(options.realtime === undefined ? {} : { realtime: options.realtime }),
   };
   return (
     eventWatch(
