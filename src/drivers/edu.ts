@@ -15,6 +15,7 @@ import { EDU_FACTORIAL_IRQ, eduRegisters } from "../devices/registers/maps/edu.j
 import { ack } from "../streams/operators/ack.js";
 import { rearm } from "../streams/operators/rearm.js";
 import { onInterrupt } from "../streams/sources/on-interrupt.js";
+import { serviced } from "../streams/sources/serviced.js";
 
 /**
  * A driver for QEMU's `edu` device written only as pipelines over a Backend,
@@ -40,6 +41,19 @@ export interface EduDriver {
    * the previous one was handled; emits each handled interrupt.
    */
   pingPong(rounds: number, options?: TimeoutOptions): Observable<IrqSnapshot>;
+}
+
+export interface EduDriverOptions {
+  /**
+   * Declare the interrupt handling as a service plan (`serviced()`: status
+   * snapshot, ack 0x64 <- 0x24, rearm) instead of pipeline operators, so on
+   * a real device the native service thread acks and re-arms at once,
+   * whatever JS is doing. A device runs one serviced stream at a time, so
+   * serve(), factorial() and pingPong() must then not overlap.
+   */
+  readonly serviced?: boolean;
+  /** With `serviced`: run the service thread at realtime priority (see serviced()). */
+  readonly realtime?: boolean;
 }
 
 export interface TimeoutOptions {
@@ -70,15 +84,23 @@ function withTimeout<T>(what: string, options: TimeoutOptions | undefined) {
 /** The status bit pingPong raises (any bit not used by factorial or DMA). */
 const PING_IRQ = 0x0001_0000;
 
-export function eduDriver(device: Backend): EduDriver {
+export function eduDriver(device: Backend, options: EduDriverOptions = {}): EduDriver {
   const regs = eduRegisters.bind(device.region(0));
 
   const serve = (): Observable<IrqSnapshot> =>
-    onInterrupt(device, [regs.irqStatus]).pipe(
-      // Ack what was pending at the interrupt (0 for a spurious wake-up is harmless).
-      ack(regs.ack, (event) => event.values[0] ?? 0),
-      rearm(device),
-    );
+    options.serviced === true
+      ? serviced(device, {
+          snapshot: [regs.irqStatus],
+          // The same rule as below, run by the backend before JS sees the event.
+          ack: { register: regs.ack, from: regs.irqStatus },
+          rearm: true,
+          ...(options.realtime === undefined ? {} : { realtime: options.realtime }),
+        })
+      : onInterrupt(device, [regs.irqStatus]).pipe(
+          // Ack what was pending at the interrupt (0 for a spurious wake-up is harmless).
+          ack(regs.ack, (event) => event.values[0] ?? 0),
+          rearm(device),
+        );
 
   return {
     regs,
@@ -140,7 +162,8 @@ export function eduDriver(device: Backend): EduDriver {
           .subscribe({
             next(event) {
               subscriber.next(event);
-              // Raised while still masked; rearm (after this returns) delivers it.
+              // Raised while still masked, and rearm (after this returns)
+              // delivers it; or, serviced, acked and re-armed already.
               if (++handled < rounds) regs.raise.write(PING_IRQ);
             },
             error: (err: unknown) => subscriber.error(err),

@@ -64,6 +64,21 @@ describe("edu driver on the simulator", () => {
     expect(run.values.every((e) => e.values[0] === 0x10000)).toBe(true);
   });
 
+  it("declared as a service plan: the same factorials and 1,000 round trips, each event serviced", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const dev = simulate({ behaviour: edu({ computeTime: 3 }), scheduler });
+    const driver = eduDriver(dev, { serviced: true });
+    expect(collect<number>(scheduler, driver.factorial(10)).values).toEqual([3628800]);
+    const run = collect<IrqSnapshot>(scheduler, driver.pingPong(1000));
+    expect(run.completed()).toBe(true);
+    expect(run.values).toHaveLength(1000);
+    expect(run.values.every((e) => e.missed === 0 && e.servicedAt !== undefined)).toBe(true);
+    expect(run.values.every((e) => e.values[0] === 0x10000)).toBe(true);
+    expect(driver.regs.irqStatus.read()).toBe(0);
+    expect(dev.line?.enabled).toBe(true);
+    expect(dev.info.event).toBe(1001);
+  });
+
   it("times out with EIO when the interrupt does not come", () => {
     const scheduler = new VirtualTimeScheduler();
     const dev = simulate({ behaviour: edu({ computeTime: 50 }), scheduler });
