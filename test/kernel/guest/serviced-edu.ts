@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { throwError, timeout, type Observable } from "rxjs";
+import { lastValueFrom, throwError, timeout, toArray, type Observable } from "rxjs";
 import type { BoundRegisters } from "../../../src/devices/registers/define-registers.js";
 import { eduRegisters } from "../../../src/devices/registers/maps/edu.js";
 import { UioDevice } from "../../../src/devices/uio-device.js";
+import { eduDriver } from "../../../src/drivers/edu.js";
 import { isRxuioError, type RxuioError } from "../../../src/errors.js";
 import { serviced, type ServicedEvent } from "../../../src/streams/sources/serviced.js";
 import type { GuestSuite, GuestTestContext } from "./runner/guest-suite.js";
@@ -254,6 +255,24 @@ export function servicedEduTests(driver: EduDriverName): GuestSuite {
         dev.irq.setEnabled(true);
         const again = await pingPong(eduServiced(driver, dev, regs), regs, 3);
         assert.equal(again.length, 3);
+      },
+
+    [`${driver}: the edu driver declared as a service plan computes factorials and ping-pongs`]:
+      async (t) => {
+        const { dev } = await openEdu(t, driver);
+        const edu = eduDriver(dev, { serviced: true });
+        assert.equal(await lastValueFrom(edu.factorial(10, { timeout: HANG_GUARD_MS })), 3_628_800);
+        const before = kernelCount(dev);
+        const pings = await lastValueFrom(
+          edu.pingPong(200, { timeout: HANG_GUARD_MS }).pipe(toArray()),
+        );
+        assert.equal(pings.length, 200);
+        assert.equal(
+          pings.reduce((sum, e) => sum + e.missed, 0),
+          0,
+        );
+        assert.equal(kernelCount(dev) - before, 200);
+        assert.ok(pings.every((e) => e.servicedAt !== undefined));
       },
 
     // Last: it removes the device from this guest.
