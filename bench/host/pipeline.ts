@@ -23,7 +23,7 @@ export const PIPELINE: MetricSpec = {
 
 const FIELD: readonly [number, number] = [4, 4];
 
-function rxuioRate(events: number): number {
+export function rxuioRate(events: number): number {
   const { device, fire } = pulseDevice();
   let seen = 0;
   const subscription = onInterrupt(device, [DATA_REGISTER])
@@ -44,7 +44,7 @@ function rxuioRate(events: number): number {
   return (events / ns) * 1e9;
 }
 
-function referenceRate(events: number): number {
+export function referenceRate(events: number): number {
   const { device, fire } = pulseDevice();
   let seen = 0;
   let previous = -1;

@@ -137,6 +137,17 @@ export class MemoryRegion implements Region {
   }
 
   private check(offset: number, length: number, align: number): void {
+    // Every simulated register access passes here: test first, and build a
+    // message only for the access that fails.
+    if (
+      !this.isClosed &&
+      Number.isInteger(offset) &&
+      offset >= 0 &&
+      offset + length <= this.size &&
+      offset % align === 0
+    ) {
+      return;
+    }
     const where = `region ${this.index}${this.name ? ` (${this.name})` : ""}`;
     if (this.isClosed) {
       throw new RxuioError("ECLOSED", `${where} is closed`, {
@@ -155,16 +166,14 @@ export class MemoryRegion implements Region {
         },
       );
     }
-    if (offset % align !== 0) {
-      throw new RxuioError(
-        "EALIGN",
-        `offset 0x${offset.toString(16)} is not aligned to ${align * 8} bits in ${where}`,
-        {
-          path: where,
-          value: offset,
-          hint: `Use a multiple of ${align}`,
-        },
-      );
-    }
+    throw new RxuioError(
+      "EALIGN",
+      `offset 0x${offset.toString(16)} is not aligned to ${align * 8} bits in ${where}`,
+      {
+        path: where,
+        value: offset,
+        hint: `Use a multiple of ${align}`,
+      },
+    );
   }
 }
