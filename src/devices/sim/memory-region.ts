@@ -94,19 +94,26 @@ export class MemoryRegion implements Region {
 
   private read(offset: number, width: Width): number | bigint {
     this.check(offset, width / 8, width / 8);
-    const hook = this.hooks.get(offset);
-    if (hook?.width === width && hook.read) return hook.read();
+    const hook = this.hookAt(offset, width);
+    if (hook?.read) return hook.read();
     return this.load(offset, width);
   }
 
   private write(offset: number, width: Width, value: number | bigint): void {
     this.check(offset, width / 8, width / 8);
-    const hook = this.hooks.get(offset);
-    if (hook?.width === width && hook.write) {
+    const hook = this.hookAt(offset, width);
+    if (hook?.write) {
       hook.write(value);
       return;
     }
     this.store(offset, width, value);
+  }
+
+  /** The hook for an access of `width` at `offset`, if any (most regions have none: skip the lookup). */
+  private hookAt(offset: number, width: Width): RegisterHook | undefined {
+    if (this.hooks.size === 0) return undefined;
+    const hook = this.hooks.get(offset);
+    return hook?.width === width ? hook : undefined;
   }
 
   /** Memory access without hooks or checks beyond DataView's, for behaviours. */

@@ -10,7 +10,6 @@ import type {
   Region,
   SnapshotRegister,
 } from "../backend.js";
-import { readAtWidth } from "../region-width.js";
 import type { IrqLine } from "./irq-line.js";
 import type { SimClock } from "./sim-clock.js";
 
@@ -43,9 +42,8 @@ class Watch implements EventWatch {
   constructor(
     readonly source: SimEventSource,
     readonly listener: EventListener,
-    /** The region of each snapshot register, looked up once at watch time. */
-    readonly snapshotRegions: readonly Region[],
-    readonly snapshot: readonly SnapshotRegister[],
+    /** One read per snapshot register, resolved to its region and width at watch time. */
+    readonly readers: readonly SnapshotReader[],
     readonly mode: EventMode,
     count: number,
   ) {
@@ -59,6 +57,22 @@ class Watch implements EventWatch {
     this.pending?.unsubscribe();
     this.pending = undefined;
     this.source.forget(this);
+  }
+}
+
+/** Reads one snapshot register at wake-up. */
+type SnapshotReader = () => number | bigint;
+
+function snapshotReader(region: Region, { offset, width }: SnapshotRegister): SnapshotReader {
+  switch (width) {
+    case 8:
+      return () => region.read8(offset);
+    case 16:
+      return () => region.read16(offset);
+    case 32:
+      return () => region.read32(offset);
+    case 64:
+      return () => region.read64(offset);
   }
 }
 
@@ -77,7 +91,8 @@ function deliverSignal(
 
 export class SimEventSource implements EventSource {
   readonly modes: readonly EventMode[] = ["epoll", "sigio"];
-  private readonly watches = new Set<Watch>();
+  /** Open watches in opening order; replaced, never mutated (see watch()). */
+  private watches: readonly Watch[] = [];
   /** How many watches are in "sigio" mode (so an interrupt need not look). */
   private sigioWatches = 0;
   private signalDue = false;
@@ -115,7 +130,7 @@ export class SimEventSource implements EventSource {
       });
     }
     const snapshot = options.snapshot ?? [];
-    const snapshotRegions = snapshot.map((reg) => {
+    const readers = snapshot.map((reg) => {
       // Fail at watch time, like the native layer validating its read list.
       const region = this.regions[reg.region];
       if (!region) {
@@ -128,16 +143,19 @@ export class SimEventSource implements EventSource {
           },
         );
       }
-      return region;
+      return snapshotReader(region, reg);
     });
-    const watch = new Watch(this, listener, snapshotRegions, snapshot, mode, this.line.count);
-    this.watches.add(watch);
+    const watch = new Watch(this, listener, readers, mode, this.line.count);
+    // A new list, not a push: a delivery iterating the old one is not disturbed.
+    this.watches = [...this.watches, watch];
     if (mode === "sigio") this.sigioWatches++;
     return watch;
   }
 
   forget(watch: Watch): void {
-    if (this.watches.delete(watch) && watch.mode === "sigio") this.sigioWatches--;
+    if (!this.watches.includes(watch)) return;
+    this.watches = this.watches.filter((w) => w !== watch);
+    if (watch.mode === "sigio") this.sigioWatches--;
   }
 
   /** The line counted an interrupt: wake the waiters. */
@@ -147,8 +165,8 @@ export class SimEventSource implements EventSource {
       if (watch.mode === "epoll" && !watch.due) {
         watch.due = true;
         const action = scheduler.schedule(wakeWatch, this.wakeLatency, watch);
-        // A synchronous scheduler (queueScheduler) has run the wake-up inside
-        // schedule(); keeping its spent action would only pin it.
+        // A synchronous scheduler has run the wake-up inside schedule();
+        // keeping its spent action would only pin it.
         if (watch.due) watch.pending = action;
       }
     }
@@ -162,7 +180,7 @@ export class SimEventSource implements EventSource {
   /** Stop every watch; with a reason, tell their listeners first (unplug, I/O error). */
   shutdown(reason: RxuioError | undefined): void {
     this.failure = reason;
-    const watches = [...this.watches];
+    const { watches } = this;
     for (const watch of watches) watch.stop();
     this.signalDue = false;
     this.signalPending?.unsubscribe();
@@ -174,7 +192,7 @@ export class SimEventSource implements EventSource {
   signal(): void {
     this.signalDue = false;
     this.signalPending = undefined;
-    for (const watch of [...this.watches]) if (watch.mode === "sigio") this.wake(watch);
+    for (const watch of this.watches) if (watch.mode === "sigio") this.wake(watch);
   }
 
   /** One watch's non-blocking read of the count, delivered as one event. */
@@ -188,13 +206,10 @@ export class SimEventSource implements EventSource {
     // wake-up for interrupts another read already consumed.
     if (delta === 0) return;
     watch.lastSeen = count;
-    const { snapshot, snapshotRegions } = watch;
-    const values = new Array<number | bigint>(snapshot.length);
+    const { readers } = watch;
+    const values: (number | bigint)[] = [];
     try {
-      for (let i = 0; i < snapshot.length; i++) {
-        const reg = snapshot[i] as SnapshotRegister;
-        values[i] = readAtWidth(snapshotRegions[i] as Region, reg.offset, reg.width);
-      }
+      for (const read of readers) values.push(read());
     } catch (err) {
       watch.stop();
       watch.listener.error(err as RxuioError);
