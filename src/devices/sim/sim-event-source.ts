@@ -60,6 +60,13 @@ class Watch implements EventWatch {
   }
 }
 
+/**
+ * The values of every event without snapshot registers (interrupts()): one
+ * shared array, frozen so no holder can change it for the others, as the
+ * native backend does.
+ */
+const NO_VALUES: readonly (number | bigint)[] = Object.freeze([]);
+
 /** Reads one snapshot register at wake-up. */
 type SnapshotReader = () => number | bigint;
 
@@ -207,9 +214,9 @@ export class SimEventSource implements EventSource {
     if (delta === 0) return;
     watch.lastSeen = count;
     const { readers } = watch;
-    const values: (number | bigint)[] = [];
+    let values: readonly (number | bigint)[] = NO_VALUES;
     try {
-      for (const read of readers) values.push(read());
+      if (readers.length > 0) values = readers.map((read) => read());
     } catch (err) {
       watch.stop();
       watch.listener.error(err as RxuioError);

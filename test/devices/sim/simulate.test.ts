@@ -144,6 +144,35 @@ describe("simulate(): snapshots and modes", () => {
     expect(rec.events()[0]?.values).toEqual([0x5]);
   });
 
+  it("gives every event fresh objects a listener may keep, and events without snapshot a shared frozen empty values", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const dev = simulate({ behaviour: registerFile(), scheduler });
+    const snapped = recorder();
+    const bare = recorder();
+    dev.events.watch(snapped.listener, {
+      snapshot: [{ region: 0, offset: REGISTER_FILE.status, width: 32 }],
+    });
+    dev.events.watch(bare.listener);
+    const raise = (bits: number) => {
+      dev.region(0).write32(REGISTER_FILE.set, bits);
+      scheduler.flush();
+      dev.region(0).write32(REGISTER_FILE.status, 0xffff_ffff);
+      dev.irq.setEnabled(true);
+    };
+    raise(0x1);
+    raise(0x2);
+    const [first, second] = snapped.events();
+    expect(first?.values).toEqual([0x1]);
+    expect(second?.values).toEqual([0x2]);
+    expect(first).not.toBe(second);
+    expect(first?.values).not.toBe(second?.values);
+    const [a, b] = bare.events();
+    expect(a?.values).toEqual([]);
+    expect(a?.values).toBe(b?.values);
+    expect(Object.isFrozen(a?.values)).toBe(true);
+    dev.close();
+  });
+
   it("refuses snapshot registers in regions that do not exist", () => {
     const dev = simulate({ behaviour: registerFile(), scheduler: new VirtualTimeScheduler() });
     expect(() =>
