@@ -1,4 +1,4 @@
-import type { SchedulerAction, Subscription } from "rxjs";
+import { queueScheduler, type SchedulerAction, type Subscription } from "rxjs";
 import { RxuioError } from "../../errors.js";
 import type {
   EventListener,
@@ -10,6 +10,7 @@ import type {
   Region,
   SnapshotRegister,
 } from "../backend.js";
+import { InlineWakes, type InlineWake } from "./inline-wakes.js";
 import type { IrqLine } from "./irq-line.js";
 import type { SimClock } from "./sim-clock.js";
 
@@ -29,10 +30,12 @@ import type { SimClock } from "./sim-clock.js";
  * millions of interrupts through it), so an interrupt allocates only what
  * the consumer may keep — the event, its values and its batch, fresh each
  * wake-up because a listener may hold on to them — plus the scheduler's
- * action; the work it runs is one shared function, not a closure.
+ * action (none on queueScheduler: see InlineWakes), whose work is one shared
+ * function, not a closure.
  */
-class Watch implements EventWatch {
+class Watch implements EventWatch, InlineWake {
   lastSeen: number;
+  nextWake: InlineWake | undefined;
   /** A wake-up is scheduled and has not run: interrupts until then fold into it. */
   due = false;
   /** That wake-up's action, kept to cancel it on stop (unset when it ran synchronously). */
@@ -48,6 +51,14 @@ class Watch implements EventWatch {
     count: number,
   ) {
     this.lastSeen = count;
+  }
+
+  run(): void {
+    this.source.wake(this);
+  }
+
+  drop(): void {
+    this.due = false;
   }
 
   stop(): void {
@@ -106,12 +117,26 @@ export class SimEventSource implements EventSource {
   private signalPending: Subscription | undefined;
   private line: IrqLine | undefined;
   private failure: RxuioError | undefined;
+  /**
+   * Set on queueScheduler with no wake latency: wake-ups run inline (see
+   * InlineWakes) instead of as one scheduler action per interrupt.
+   */
+  private readonly inline: InlineWakes | undefined;
+  /** The SIGIO handler as an inline wake-up. */
+  private readonly signalWake: InlineWake = {
+    nextWake: undefined,
+    run: () => this.signal(),
+    drop: () => (this.signalDue = false),
+  };
 
   constructor(
     private readonly clock: SimClock,
     private readonly regions: readonly Region[],
     private readonly wakeLatency: number,
-  ) {}
+  ) {
+    this.inline =
+      clock.scheduler === queueScheduler && wakeLatency === 0 ? new InlineWakes() : undefined;
+  }
 
   get hasIrq(): boolean {
     return this.line !== undefined;
@@ -168,9 +193,14 @@ export class SimEventSource implements EventSource {
   /** The line counted an interrupt: wake the waiters. */
   interrupted(): void {
     const { scheduler } = this.clock;
+    const { inline } = this;
     for (const watch of this.watches) {
       if (watch.mode === "epoll" && !watch.due) {
         watch.due = true;
+        if (inline) {
+          inline.add(watch);
+          continue;
+        }
         const action = scheduler.schedule(wakeWatch, this.wakeLatency, watch);
         // A synchronous scheduler has run the wake-up inside schedule();
         // keeping its spent action would only pin it.
@@ -179,9 +209,14 @@ export class SimEventSource implements EventSource {
     }
     if (this.sigioWatches > 0 && !this.signalDue) {
       this.signalDue = true;
-      const action = scheduler.schedule(deliverSignal, this.wakeLatency, this);
-      if (this.signalDue) this.signalPending = action;
+      if (inline) {
+        inline.add(this.signalWake);
+      } else {
+        const action = scheduler.schedule(deliverSignal, this.wakeLatency, this);
+        if (this.signalDue) this.signalPending = action;
+      }
     }
+    inline?.run();
   }
 
   /** Stop every watch; with a reason, tell their listeners first (unplug, I/O error). */
@@ -216,7 +251,11 @@ export class SimEventSource implements EventSource {
     const { readers } = watch;
     let values: readonly (number | bigint)[] = NO_VALUES;
     try {
-      if (readers.length > 0) values = readers.map((read) => read());
+      if (readers.length > 0) {
+        const read: (number | bigint)[] = [];
+        for (const reader of readers) read.push(reader());
+        values = read;
+      }
     } catch (err) {
       watch.stop();
       watch.listener.error(err as RxuioError);

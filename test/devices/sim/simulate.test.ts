@@ -278,6 +278,35 @@ describe("simulate(): snapshots and modes", () => {
     dev.close();
   });
 
+  it("on queueScheduler a listener that throws throws out of the interrupt, and the watches behind it lose nothing", () => {
+    const p = pulser();
+    const dev = simulate({ behaviour: p.behaviour, scheduler: queueScheduler });
+    let fail = true;
+    const thrower: EventListener = {
+      next: () => {
+        if (fail) throw new Error("listener bug");
+      },
+      error: () => undefined,
+    };
+    const behind = recorder();
+    const signalled = recorder();
+    dev.events.watch(thrower);
+    dev.events.watch(behind.listener);
+    dev.events.watch(signalled.listener, { mode: "sigio" });
+    expect(() => p.context().irq.pulse()).toThrow("listener bug");
+    expect(behind.batches).toEqual([]);
+    fail = false;
+    p.context().irq.pulse();
+    expect(behind.events().map((e) => [e.count, e.missed])).toEqual([[2, 1]]);
+    expect(signalled.events().map((e) => [e.count, e.missed])).toEqual([[2, 1]]);
+    p.context().irq.pulse();
+    expect(signalled.events().map((e) => [e.count, e.missed])).toEqual([
+      [2, 1],
+      [3, 0],
+    ]);
+    dev.close();
+  });
+
   it("says so when the device has no interrupt", () => {
     const dev = simulate({
       behaviour: {
