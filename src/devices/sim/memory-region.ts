@@ -52,17 +52,27 @@ export class MemoryRegion implements Region {
     structuredClone(this.buffer, { transfer: [this.buffer] });
   }
 
+  // Each width reads memory directly (no width switch, no number|bigint
+  // round trip): snapshot registers are read this way at every wake-up.
   read8(offset: number): number {
-    return Number(this.read(offset, 8));
+    this.check(offset, 1, 1);
+    const hook = this.hookAt(offset, 8);
+    return hook?.read ? Number(hook.read()) : this.memory.getUint8(offset);
   }
   read16(offset: number): number {
-    return Number(this.read(offset, 16));
+    this.check(offset, 2, 2);
+    const hook = this.hookAt(offset, 16);
+    return hook?.read ? Number(hook.read()) : this.memory.getUint16(offset, true);
   }
   read32(offset: number): number {
-    return Number(this.read(offset, 32));
+    this.check(offset, 4, 4);
+    const hook = this.hookAt(offset, 32);
+    return hook?.read ? Number(hook.read()) : this.memory.getUint32(offset, true);
   }
   read64(offset: number): bigint {
-    return BigInt(this.read(offset, 64));
+    this.check(offset, 8, 8);
+    const hook = this.hookAt(offset, 64);
+    return hook?.read ? BigInt(hook.read()) : this.memory.getBigUint64(offset, true);
   }
   write8(offset: number, value: number): void {
     this.write(offset, 8, value);
@@ -90,13 +100,6 @@ export class MemoryRegion implements Region {
   view(): Uint8Array {
     this.check(0, 0, 1);
     return this.bytes;
-  }
-
-  private read(offset: number, width: Width): number | bigint {
-    this.check(offset, width / 8, width / 8);
-    const hook = this.hookAt(offset, width);
-    if (hook?.read) return hook.read();
-    return this.load(offset, width);
   }
 
   private write(offset: number, width: Width, value: number | bigint): void {
