@@ -373,6 +373,34 @@ describe("simulate(): lifetime", () => {
     dev.close();
   });
 
+  it("routes an access to a hook only at the hook's offset and width", () => {
+    const dev = simulate({
+      behaviour: {
+        name: "hooked",
+        regions: [{ name: "r", size: 16 }],
+        irq: "none",
+        attach({ region }) {
+          const r = region(0);
+          r.store(0, 64, 0x1122_3344_5566_7788n);
+          r.hook(0, { width: 32, read: () => 0xdead_beef });
+          r.hook(8, { width: 64, read: () => 7n });
+          r.hook(12, { width: 8, read: () => 0x5a });
+          return () => undefined;
+        },
+      },
+    });
+    const r = dev.region(0);
+    expect(r.read32(0)).toBe(0xdead_beef);
+    expect(r.read16(0)).toBe(0x7788);
+    expect(r.read8(0)).toBe(0x88);
+    expect(r.read64(0)).toBe(0x1122_3344_5566_7788n);
+    expect(r.read64(8)).toBe(7n);
+    expect(r.read32(8)).toBe(0);
+    expect(r.read8(12)).toBe(0x5a);
+    expect(r.read16(12)).toBe(0);
+    dev.close();
+  });
+
   it("reports regions by index and name, ERANGE otherwise", () => {
     const dev = simulate({ behaviour: adc(), scheduler: new VirtualTimeScheduler() });
     expect(dev.region("samples").index).toBe(1);
