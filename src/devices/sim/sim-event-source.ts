@@ -252,8 +252,9 @@ export class SimEventSource implements EventSource {
     let values: readonly (number | bigint)[] = NO_VALUES;
     try {
       if (readers.length > 0) {
-        const read: (number | bigint)[] = [];
-        for (const reader of readers) read.push(reader());
+        // Sized up front: pushing onto [] would reserve room for 17.
+        const read = new Array<number | bigint>(readers.length);
+        for (let i = 0; i < readers.length; i++) read[i] = (readers[i] as SnapshotReader)();
         values = read;
       }
     } catch (err) {
