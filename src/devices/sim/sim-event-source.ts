@@ -94,6 +94,13 @@ function snapshotReader(region: Region, { offset, width }: SnapshotRegister): Sn
   }
 }
 
+/**
+ * One queue for every simulated device on queueScheduler, as queueScheduler
+ * has one: a listener of one device that raises another's interrupt sees
+ * that wake-up after it returns, not inside it.
+ */
+const INLINE_WAKES = new InlineWakes();
+
 /** One epoll watch's wake-up, as scheduler work (its state is the watch). */
 function wakeWatch(this: SchedulerAction<Watch>, watch: Watch | undefined): void {
   watch?.source.wake(watch);
@@ -135,7 +142,7 @@ export class SimEventSource implements EventSource {
     private readonly wakeLatency: number,
   ) {
     this.inline =
-      clock.scheduler === queueScheduler && wakeLatency === 0 ? new InlineWakes() : undefined;
+      clock.scheduler === queueScheduler && wakeLatency === 0 ? INLINE_WAKES : undefined;
   }
 
   get hasIrq(): boolean {

@@ -278,6 +278,27 @@ describe("simulate(): snapshots and modes", () => {
     dev.close();
   });
 
+  it("on queueScheduler a listener that raises another device's interrupt sees it after it returns", () => {
+    const a = pulser();
+    const b = pulser();
+    const devA = simulate({ behaviour: a.behaviour, scheduler: queueScheduler });
+    const devB = simulate({ behaviour: b.behaviour, scheduler: queueScheduler, index: 1 });
+    const order: string[] = [];
+    devA.events.watch({
+      next: () => {
+        order.push("A begin");
+        b.context().irq.pulse();
+        order.push("A end");
+      },
+      error: () => undefined,
+    });
+    devB.events.watch({ next: () => order.push("B"), error: () => undefined });
+    a.context().irq.pulse();
+    expect(order).toEqual(["A begin", "A end", "B"]);
+    devA.close();
+    devB.close();
+  });
+
   it("on queueScheduler a listener that throws throws out of the interrupt, and the watches behind it lose nothing", () => {
     const p = pulser();
     const dev = simulate({ behaviour: p.behaviour, scheduler: queueScheduler });
