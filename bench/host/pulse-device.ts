@@ -6,8 +6,9 @@ import { simulate, type SimDevice } from "../../src/devices/sim/simulate.js";
  * A simulated device for stream-overhead benchmarks: one 32-bit data
  * register at offset 0 and an edge-triggered line. `fire(value)` stores the
  * value and pulses the line. On queueScheduler with no wake latency the
- * wake-up runs synchronously inside fire(), so each call is exactly one
- * event through the whole stream, and the benchmark times the stream, not a
+ * wake-up runs synchronously inside fire() (inline, no scheduler action:
+ * see src/devices/sim/inline-wakes.ts), so each call is exactly one event
+ * through the whole stream, and the benchmark times the stream, not a
  * timer.
  */
 export interface PulseDevice {

@@ -52,17 +52,27 @@ export class MemoryRegion implements Region {
     structuredClone(this.buffer, { transfer: [this.buffer] });
   }
 
+  // Each width reads memory directly (no width switch, no number|bigint
+  // round trip): snapshot registers are read this way at every wake-up.
   read8(offset: number): number {
-    return Number(this.read(offset, 8));
+    this.check(offset, 1, 1);
+    const hook = this.hookAt(offset, 8);
+    return hook?.read ? Number(hook.read()) : this.memory.getUint8(offset);
   }
   read16(offset: number): number {
-    return Number(this.read(offset, 16));
+    this.check(offset, 2, 2);
+    const hook = this.hookAt(offset, 16);
+    return hook?.read ? Number(hook.read()) : this.memory.getUint16(offset, true);
   }
   read32(offset: number): number {
-    return Number(this.read(offset, 32));
+    this.check(offset, 4, 4);
+    const hook = this.hookAt(offset, 32);
+    return hook?.read ? Number(hook.read()) : this.memory.getUint32(offset, true);
   }
   read64(offset: number): bigint {
-    return BigInt(this.read(offset, 64));
+    this.check(offset, 8, 8);
+    const hook = this.hookAt(offset, 64);
+    return hook?.read ? BigInt(hook.read()) : this.memory.getBigUint64(offset, true);
   }
   write8(offset: number, value: number): void {
     this.write(offset, 8, value);
@@ -92,21 +102,21 @@ export class MemoryRegion implements Region {
     return this.bytes;
   }
 
-  private read(offset: number, width: Width): number | bigint {
-    this.check(offset, width / 8, width / 8);
-    const hook = this.hooks.get(offset);
-    if (hook?.width === width && hook.read) return hook.read();
-    return this.load(offset, width);
-  }
-
   private write(offset: number, width: Width, value: number | bigint): void {
     this.check(offset, width / 8, width / 8);
-    const hook = this.hooks.get(offset);
-    if (hook?.width === width && hook.write) {
+    const hook = this.hookAt(offset, width);
+    if (hook?.write) {
       hook.write(value);
       return;
     }
     this.store(offset, width, value);
+  }
+
+  /** The hook for an access of `width` at `offset`, if any (most regions have none: skip the lookup). */
+  private hookAt(offset: number, width: Width): RegisterHook | undefined {
+    if (this.hooks.size === 0) return undefined;
+    const hook = this.hooks.get(offset);
+    return hook?.width === width ? hook : undefined;
   }
 
   /** Memory access without hooks or checks beyond DataView's, for behaviours. */
@@ -137,6 +147,17 @@ export class MemoryRegion implements Region {
   }
 
   private check(offset: number, length: number, align: number): void {
+    // Every simulated register access passes here: test first, and build a
+    // message only for the access that fails.
+    if (
+      !this.isClosed &&
+      Number.isInteger(offset) &&
+      offset >= 0 &&
+      offset + length <= this.size &&
+      offset % align === 0
+    ) {
+      return;
+    }
     const where = `region ${this.index}${this.name ? ` (${this.name})` : ""}`;
     if (this.isClosed) {
       throw new RxuioError("ECLOSED", `${where} is closed`, {
@@ -155,16 +176,14 @@ export class MemoryRegion implements Region {
         },
       );
     }
-    if (offset % align !== 0) {
-      throw new RxuioError(
-        "EALIGN",
-        `offset 0x${offset.toString(16)} is not aligned to ${align * 8} bits in ${where}`,
-        {
-          path: where,
-          value: offset,
-          hint: `Use a multiple of ${align}`,
-        },
-      );
-    }
+    throw new RxuioError(
+      "EALIGN",
+      `offset 0x${offset.toString(16)} is not aligned to ${align * 8} bits in ${where}`,
+      {
+        path: where,
+        value: offset,
+        hint: `Use a multiple of ${align}`,
+      },
+    );
   }
 }

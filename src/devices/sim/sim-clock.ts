@@ -9,6 +9,9 @@ import { asyncScheduler, type SchedulerLike } from "rxjs";
 export class SimClock {
   readonly scheduler: SchedulerLike;
   private readonly realTime: boolean;
+  /** The last virtual time converted to ns, reused while the clock has not moved. */
+  private lastMs = Number.NaN;
+  private lastNs = 0n;
 
   constructor(scheduler?: SchedulerLike) {
     this.scheduler = scheduler ?? asyncScheduler;
@@ -22,6 +25,14 @@ export class SimClock {
 
   /** Nanoseconds, monotonic, as IrqEvent.time carries them. */
   nowNs(): bigint {
-    return this.realTime ? process.hrtime.bigint() : BigInt(Math.round(this.scheduler.now() * 1e6));
+    if (this.realTime) return process.hrtime.bigint();
+    // Virtual clocks move in steps (whole ms for Date.now-based schedulers):
+    // every wake-up within one step gets the same stamp, so convert once per step.
+    const ms = this.scheduler.now();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastNs = BigInt(Math.round(ms * 1e6));
+    }
+    return this.lastNs;
   }
 }

@@ -1,4 +1,4 @@
-import type { Subscription } from "rxjs";
+import { queueScheduler, type SchedulerAction, type Subscription } from "rxjs";
 import { RxuioError } from "../../errors.js";
 import type {
   EventListener,
@@ -12,6 +12,7 @@ import type {
   SnapshotRegister,
 } from "../backend.js";
 import { readAtWidth, writeAtWidth } from "../region-width.js";
+import { InlineWakes, type InlineWake } from "./inline-wakes.js";
 import type { IrqLine } from "./irq-line.js";
 import type { SimClock } from "./sim-clock.js";
 
@@ -26,43 +27,130 @@ import type { SimClock } from "./sim-clock.js";
  * Modes: "epoll" gives each watch its own readiness; "sigio" models
  * fcntl(O_ASYNC): one process-wide signal per device that coalesces while
  * pending, whose handler reads every SIGIO watch non-blockingly.
+ *
+ * This is the simulator's per-interrupt path (the pipeline benchmark runs
+ * millions of interrupts through it), so an interrupt allocates only what
+ * the consumer may keep — the event, its values and its batch, fresh each
+ * wake-up because a listener may hold on to them — plus the scheduler's
+ * action (none on queueScheduler: see InlineWakes), whose work is one shared
+ * function, not a closure.
  */
-class Watch implements EventWatch {
+class Watch implements EventWatch, InlineWake {
   lastSeen: number;
+  nextWake: InlineWake | undefined;
+  /** A wake-up is scheduled and has not run: interrupts until then fold into it. */
+  due = false;
+  /** That wake-up's action, kept to cancel it on stop (unset when it ran synchronously). */
   pending: Subscription | undefined;
   stopped = false;
 
   constructor(
-    private readonly source: SimEventSource,
+    readonly source: SimEventSource,
     readonly listener: EventListener,
-    readonly snapshot: readonly SnapshotRegister[],
+    /** One read per snapshot register, resolved to its region and width at watch time. */
+    readonly readers: readonly SnapshotReader[],
     readonly mode: EventMode,
     count: number,
-    readonly service?: ServicePlan,
+    /** The watch's service plan, resolved at watch time; absent for plain watches. */
+    readonly service?: ServiceStep,
   ) {
     this.lastSeen = count;
+  }
+
+  run(): void {
+    this.source.wake(this);
+  }
+
+  drop(): void {
+    this.due = false;
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.due = false;
     this.pending?.unsubscribe();
+    this.pending = undefined;
     this.source.forget(this);
   }
 }
 
+/**
+ * The values of every event without snapshot registers (interrupts()): one
+ * shared array, frozen so no holder can change it for the others, as the
+ * native backend does.
+ */
+const NO_VALUES: readonly (number | bigint)[] = Object.freeze([]);
+
+/** A serviced watch's plan run at wake-up, given the snapshot just read: ack, then re-arm. */
+type ServiceStep = (values: readonly (number | bigint)[]) => void;
+
+/** Reads one snapshot register at wake-up. */
+type SnapshotReader = () => number | bigint;
+
+function snapshotReader(region: Region, { offset, width }: SnapshotRegister): SnapshotReader {
+  switch (width) {
+    case 8:
+      return () => region.read8(offset);
+    case 16:
+      return () => region.read16(offset);
+    case 32:
+      return () => region.read32(offset);
+    case 64:
+      return () => region.read64(offset);
+  }
+}
+
+/**
+ * One queue for every simulated device on queueScheduler, as queueScheduler
+ * has one: a listener of one device that raises another's interrupt sees
+ * that wake-up after it returns, not inside it.
+ */
+const INLINE_WAKES = new InlineWakes();
+
+/** One epoll watch's wake-up, as scheduler work (its state is the watch). */
+function wakeWatch(this: SchedulerAction<Watch>, watch: Watch | undefined): void {
+  watch?.source.wake(watch);
+}
+
+/** The device's SIGIO handler, as scheduler work (its state is the source). */
+function deliverSignal(
+  this: SchedulerAction<SimEventSource>,
+  source: SimEventSource | undefined,
+): void {
+  source?.signal();
+}
+
 export class SimEventSource implements EventSource {
   readonly modes: readonly EventMode[] = ["epoll", "sigio"];
-  private readonly watches = new Set<Watch>();
+  /** Open watches in opening order; replaced, never mutated (see watch()). */
+  private watches: readonly Watch[] = [];
+  /** How many watches are in "sigio" mode (so an interrupt need not look). */
+  private sigioWatches = 0;
+  private signalDue = false;
   private signalPending: Subscription | undefined;
   private line: IrqLine | undefined;
   private failure: RxuioError | undefined;
+  /**
+   * Set on queueScheduler with no wake latency: wake-ups run inline (see
+   * InlineWakes) instead of as one scheduler action per interrupt.
+   */
+  private readonly inline: InlineWakes | undefined;
+  /** The SIGIO handler as an inline wake-up. */
+  private readonly signalWake: InlineWake = {
+    nextWake: undefined,
+    run: () => this.signal(),
+    drop: () => (this.signalDue = false),
+  };
 
   constructor(
     private readonly clock: SimClock,
     private readonly regions: readonly Region[],
     private readonly wakeLatency: number,
-  ) {}
+  ) {
+    this.inline =
+      clock.scheduler === queueScheduler && wakeLatency === 0 ? INLINE_WAKES : undefined;
+  }
 
   get hasIrq(): boolean {
     return this.line !== undefined;
@@ -88,7 +176,7 @@ export class SimEventSource implements EventSource {
       });
     }
     const snapshot = options.snapshot ?? [];
-    for (const reg of snapshot) {
+    const readers = snapshot.map((reg) => {
       // Fail at watch time, like the native layer validating its read list.
       const region = this.regions[reg.region];
       if (!region) {
@@ -101,58 +189,104 @@ export class SimEventSource implements EventSource {
           },
         );
       }
-    }
-    const service = options.service;
-    if (service && [...this.watches].some((w) => w.service)) {
+      return snapshotReader(region, reg);
+    });
+    const { service } = options;
+    if (service && this.watches.some((w) => w.service)) {
       throw new RxuioError("EINVAL", "this device already has a serviced watch", {
         hint: "Two service plans would ack and re-arm every interrupt twice; share the one serviced stream, or stop it first",
       });
     }
-    const watch = new Watch(this, listener, snapshot, mode, this.line.count, service);
-    this.watches.add(watch);
+    const watch = new Watch(
+      this,
+      listener,
+      readers,
+      mode,
+      this.line.count,
+      service && this.serviceStep(service, snapshot),
+    );
+    // A new list, not a push: a delivery iterating the old one is not disturbed.
+    this.watches = [...this.watches, watch];
+    if (mode === "sigio") this.sigioWatches++;
     return watch;
   }
 
+  /** The plan as the native service thread runs it: ack (a constant or a register's value), then re-arm. */
+  private serviceStep(plan: ServicePlan, snapshot: readonly SnapshotRegister[]): ServiceStep {
+    const { ack, rearm } = plan;
+    return (values) => {
+      if (ack) {
+        const value =
+          "from" in ack
+            ? (values[snapshot.indexOf(ack.from)] ?? readRegister(this.regions, ack.from))
+            : ack.value;
+        writeAtWidth(
+          regionOf(this.regions, ack.register),
+          ack.register.offset,
+          ack.register.width,
+          value,
+        );
+      }
+      if (rearm === true) this.line?.setEnabled(true);
+    };
+  }
+
   forget(watch: Watch): void {
-    this.watches.delete(watch);
+    if (!this.watches.includes(watch)) return;
+    this.watches = this.watches.filter((w) => w !== watch);
+    if (watch.mode === "sigio") this.sigioWatches--;
   }
 
   /** The line counted an interrupt: wake the waiters. */
   interrupted(): void {
     const { scheduler } = this.clock;
+    const { inline } = this;
     for (const watch of this.watches) {
-      if (watch.mode === "epoll" && !watch.pending) {
-        // A synchronous scheduler (queueScheduler) runs the wake-up inside
-        // schedule(); keeping its action as "pending" would stall the watch.
-        let woke = false;
-        const pending = scheduler.schedule(() => {
-          woke = true;
-          this.wake(watch);
-        }, this.wakeLatency);
-        if (!woke) watch.pending = pending;
+      if (watch.mode === "epoll" && !watch.due) {
+        watch.due = true;
+        if (inline) {
+          inline.add(watch);
+          continue;
+        }
+        const action = scheduler.schedule(wakeWatch, this.wakeLatency, watch);
+        // A synchronous scheduler has run the wake-up inside schedule();
+        // keeping its spent action would only pin it.
+        if (watch.due) watch.pending = action;
       }
     }
-    if (!this.signalPending && [...this.watches].some((w) => w.mode === "sigio")) {
-      let signalled = false;
-      const pending = scheduler.schedule(() => {
-        signalled = true;
-        this.signalPending = undefined;
-        for (const watch of [...this.watches]) if (watch.mode === "sigio") this.wake(watch);
-      }, this.wakeLatency);
-      if (!signalled) this.signalPending = pending;
+    if (this.sigioWatches > 0 && !this.signalDue) {
+      this.signalDue = true;
+      if (inline) {
+        inline.add(this.signalWake);
+      } else {
+        const action = scheduler.schedule(deliverSignal, this.wakeLatency, this);
+        if (this.signalDue) this.signalPending = action;
+      }
     }
+    inline?.run();
   }
 
   /** Stop every watch; with a reason, tell their listeners first (unplug, I/O error). */
   shutdown(reason: RxuioError | undefined): void {
     this.failure = reason;
-    const watches = [...this.watches];
+    const { watches } = this;
     for (const watch of watches) watch.stop();
+    this.signalDue = false;
     this.signalPending?.unsubscribe();
+    this.signalPending = undefined;
     if (reason) for (const watch of watches) watch.listener.error(reason);
   }
 
-  private wake(watch: Watch): void {
+  /** The SIGIO handler: read every SIGIO watch once (the signal coalesced the rest). */
+  signal(): void {
+    this.signalDue = false;
+    this.signalPending = undefined;
+    for (const watch of this.watches) if (watch.mode === "sigio") this.wake(watch);
+  }
+
+  /** One watch's non-blocking read of the count, delivered as one event. */
+  wake(watch: Watch): void {
+    watch.due = false;
     watch.pending = undefined;
     if (watch.stopped || !this.line) return;
     const count = this.line.count;
@@ -161,9 +295,15 @@ export class SimEventSource implements EventSource {
     // wake-up for interrupts another read already consumed.
     if (delta === 0) return;
     watch.lastSeen = count;
-    let values: (number | bigint)[];
+    const { readers } = watch;
+    let values: readonly (number | bigint)[] = NO_VALUES;
     try {
-      values = watch.snapshot.map((reg) => readRegister(this.regions, reg));
+      if (readers.length > 0) {
+        // Sized up front: pushing onto [] would reserve room for 17.
+        const read = new Array<number | bigint>(readers.length);
+        for (let i = 0; i < readers.length; i++) read[i] = (readers[i] as SnapshotReader)();
+        values = read;
+      }
     } catch (err) {
       watch.stop();
       watch.listener.error(err as RxuioError);
@@ -172,19 +312,8 @@ export class SimEventSource implements EventSource {
     const time = this.clock.nowNs();
     let servicedAt: bigint | undefined;
     if (watch.service) {
-      // The plan, as the native service thread runs it: ack, then re-arm.
       try {
-        const { ack, rearm } = watch.service;
-        if (ack) {
-          const value =
-            "from" in ack
-              ? (values[watch.snapshot.indexOf(ack.from)] ?? readRegister(this.regions, ack.from))
-              : ack.value;
-          const region = this.regions[ack.register.region];
-          if (!region) throw new RxuioError("ERANGE", `no region ${ack.register.region}`);
-          writeAtWidth(region, ack.register.offset, ack.register.width, value);
-        }
-        if (rearm === true) this.line.setEnabled(true);
+        watch.service(values);
       } catch (err) {
         watch.stop();
         watch.listener.error(err as RxuioError);
@@ -200,8 +329,12 @@ export class SimEventSource implements EventSource {
   }
 }
 
-function readRegister(regions: readonly Region[], reg: SnapshotRegister): number | bigint {
+function regionOf(regions: readonly Region[], reg: SnapshotRegister): Region {
   const region = regions[reg.region];
   if (!region) throw new RxuioError("ERANGE", `no region ${reg.region}`);
-  return readAtWidth(region, reg.offset, reg.width);
+  return region;
+}
+
+function readRegister(regions: readonly Region[], reg: SnapshotRegister): number | bigint {
+  return readAtWidth(regionOf(regions, reg), reg.offset, reg.width);
 }

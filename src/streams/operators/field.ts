@@ -29,9 +29,14 @@ export function field(ref: FieldRef): OperatorFunction<RegisterValue, number> {
   if ("extract" in ref) return map((value) => ref.extract(value));
   const [lsb, width] = ref;
   const mask = (1n << BigInt(width)) - 1n;
+  const shift = BigInt(lsb);
+  const viaBigInt = (value: RegisterValue) => Number((BigInt(value) >> shift) & mask);
+  // Fields reaching bit 31 or beyond need bigint arithmetic (>>> and & are
+  // 32-bit signed in JS); the rest, on number values, stay on small integers.
+  // Decided once here, not per value: this runs for every event of a stream.
+  if (lsb + width > 31) return map(viaBigInt);
+  const numberMask = Number(mask);
   return map((value) =>
-    typeof value === "bigint" || lsb + width > 31
-      ? Number((BigInt(value) >> BigInt(lsb)) & mask)
-      : (value >>> lsb) & Number(mask),
+    typeof value === "bigint" ? viaBigInt(value) : (value >>> lsb) & numberMask,
   );
 }

@@ -1,4 +1,4 @@
-import { VirtualTimeScheduler } from "rxjs";
+import { queueScheduler, VirtualTimeScheduler } from "rxjs";
 import { describe, expect, it } from "vitest";
 import type { EventListener, IrqSnapshot } from "../../../src/devices/backend.js";
 import { adc } from "../../../src/devices/sim/adc.js";
@@ -144,6 +144,35 @@ describe("simulate(): snapshots and modes", () => {
     expect(rec.events()[0]?.values).toEqual([0x5]);
   });
 
+  it("gives every event fresh objects a listener may keep, and events without snapshot a shared frozen empty values", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const dev = simulate({ behaviour: registerFile(), scheduler });
+    const snapped = recorder();
+    const bare = recorder();
+    dev.events.watch(snapped.listener, {
+      snapshot: [{ region: 0, offset: REGISTER_FILE.status, width: 32 }],
+    });
+    dev.events.watch(bare.listener);
+    const raise = (bits: number) => {
+      dev.region(0).write32(REGISTER_FILE.set, bits);
+      scheduler.flush();
+      dev.region(0).write32(REGISTER_FILE.status, 0xffff_ffff);
+      dev.irq.setEnabled(true);
+    };
+    raise(0x1);
+    raise(0x2);
+    const [first, second] = snapped.events();
+    expect(first?.values).toEqual([0x1]);
+    expect(second?.values).toEqual([0x2]);
+    expect(first).not.toBe(second);
+    expect(first?.values).not.toBe(second?.values);
+    const [a, b] = bare.events();
+    expect(a?.values).toEqual([]);
+    expect(a?.values).toBe(b?.values);
+    expect(Object.isFrozen(a?.values)).toBe(true);
+    dev.close();
+  });
+
   it("refuses snapshot registers in regions that do not exist", () => {
     const dev = simulate({ behaviour: registerFile(), scheduler: new VirtualTimeScheduler() });
     expect(() =>
@@ -166,6 +195,137 @@ describe("simulate(): snapshots and modes", () => {
     expect(a.events().map((e) => [e.count, e.missed])).toEqual([[3, 2]]);
     expect(b.events().map((e) => [e.count, e.missed])).toEqual([[3, 2]]);
     expect(dev.events.modes).toContain("sigio");
+  });
+
+  it("stamps each wake-up with the virtual time it ran at", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const p = pulser();
+    const dev = simulate({ behaviour: p.behaviour, scheduler, wakeLatency: 1.5 });
+    const rec = recorder();
+    dev.events.watch(rec.listener);
+    p.context().irq.pulse();
+    p.context().irq.pulse();
+    scheduler.schedule(() => p.context().irq.pulse(), 4);
+    scheduler.schedule(() => p.context().irq.pulse(), 4.25);
+    scheduler.flush();
+    expect(rec.events().map(({ count, missed, time }) => [count, missed, time])).toEqual([
+      [2, 1, 1_500_000n],
+      [4, 1, 5_500_000n],
+    ]);
+  });
+
+  it("keeps epoll and sigio watches apart as they come and go", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const p = pulser();
+    const dev = simulate({ behaviour: p.behaviour, scheduler });
+    const polled = recorder();
+    const signalled = recorder();
+    dev.events.watch(polled.listener);
+    const sigio = dev.events.watch(signalled.listener, { mode: "sigio" });
+    p.context().irq.pulse();
+    scheduler.flush();
+    sigio.stop();
+    sigio.stop();
+    p.context().irq.pulse();
+    scheduler.flush();
+    const again = recorder();
+    dev.events.watch(again.listener, { mode: "sigio" });
+    p.context().irq.pulse();
+    scheduler.flush();
+    expect(polled.events().map((e) => e.count)).toEqual([1, 2, 3]);
+    expect(signalled.events().map((e) => e.count)).toEqual([1]);
+    expect(again.events().map((e) => [e.count, e.missed])).toEqual([[3, 0]]);
+  });
+
+  it("a watch stopped before its wake-up runs hears nothing", () => {
+    const scheduler = new VirtualTimeScheduler();
+    const p = pulser();
+    const dev = simulate({ behaviour: p.behaviour, scheduler, wakeLatency: 2 });
+    const rec = recorder();
+    const watch = dev.events.watch(rec.listener);
+    p.context().irq.pulse();
+    watch.stop();
+    scheduler.flush();
+    expect(rec.batches).toEqual([]);
+  });
+
+  it("on queueScheduler wakes inside the interrupt, and an interrupt raised by a listener follows its batch", () => {
+    const p = pulser();
+    const dev = simulate({ behaviour: p.behaviour, scheduler: queueScheduler });
+    const order: string[] = [];
+    dev.events.watch({
+      next: ([event]) => {
+        order.push(`begin ${event?.count}`);
+        // A listener that acks by raising the next interrupt: its wake-up
+        // must wait until this batch is handled, not recurse into it.
+        if (event?.count === 1) p.context().irq.pulse();
+        order.push(`end ${event?.count}`);
+      },
+      error: (err) => order.push(err.code),
+    });
+    p.context().irq.pulse();
+    order.push("after first");
+    p.context().irq.pulse();
+    expect(order).toEqual([
+      "begin 1",
+      "end 1",
+      "begin 2",
+      "end 2",
+      "after first",
+      "begin 3",
+      "end 3",
+    ]);
+    dev.close();
+  });
+
+  it("on queueScheduler a listener that raises another device's interrupt sees it after it returns", () => {
+    const a = pulser();
+    const b = pulser();
+    const devA = simulate({ behaviour: a.behaviour, scheduler: queueScheduler });
+    const devB = simulate({ behaviour: b.behaviour, scheduler: queueScheduler, index: 1 });
+    const order: string[] = [];
+    devA.events.watch({
+      next: () => {
+        order.push("A begin");
+        b.context().irq.pulse();
+        order.push("A end");
+      },
+      error: () => undefined,
+    });
+    devB.events.watch({ next: () => order.push("B"), error: () => undefined });
+    a.context().irq.pulse();
+    expect(order).toEqual(["A begin", "A end", "B"]);
+    devA.close();
+    devB.close();
+  });
+
+  it("on queueScheduler a listener that throws throws out of the interrupt, and the watches behind it lose nothing", () => {
+    const p = pulser();
+    const dev = simulate({ behaviour: p.behaviour, scheduler: queueScheduler });
+    let fail = true;
+    const thrower: EventListener = {
+      next: () => {
+        if (fail) throw new Error("listener bug");
+      },
+      error: () => undefined,
+    };
+    const behind = recorder();
+    const signalled = recorder();
+    dev.events.watch(thrower);
+    dev.events.watch(behind.listener);
+    dev.events.watch(signalled.listener, { mode: "sigio" });
+    expect(() => p.context().irq.pulse()).toThrow("listener bug");
+    expect(behind.batches).toEqual([]);
+    fail = false;
+    p.context().irq.pulse();
+    expect(behind.events().map((e) => [e.count, e.missed])).toEqual([[2, 1]]);
+    expect(signalled.events().map((e) => [e.count, e.missed])).toEqual([[2, 1]]);
+    p.context().irq.pulse();
+    expect(signalled.events().map((e) => [e.count, e.missed])).toEqual([
+      [2, 1],
+      [3, 0],
+    ]);
+    dev.close();
   });
 
   it("says so when the device has no interrupt", () => {
@@ -213,6 +373,53 @@ describe("simulate(): lifetime", () => {
     expect(() => dev.events.watch(rec.listener)).toThrow(
       expect.objectContaining({ code: "ENODEV" }),
     );
+  });
+
+  it("regions refuse out-of-range and misaligned accesses with what to do", () => {
+    const dev = simulate({ behaviour: registerFile(), scheduler: new VirtualTimeScheduler() });
+    const regs = dev.region(0);
+    expect(() => regs.read32(0x100)).toThrow(
+      expect.objectContaining({
+        code: "ERANGE",
+        message: expect.stringMatching(/region 0 \(regs\)/),
+      }),
+    );
+    expect(() => regs.read32(-4)).toThrow(expect.objectContaining({ code: "ERANGE" }));
+    expect(() => regs.read32(1.5)).toThrow(expect.objectContaining({ code: "ERANGE" }));
+    expect(() => regs.write16(0x2, 1)).not.toThrow();
+    expect(() => regs.read32(0x2)).toThrow(
+      expect.objectContaining({ code: "EALIGN", hint: "Use a multiple of 4" }),
+    );
+    expect(regs.read16(0x2)).toBe(1);
+    dev.close();
+  });
+
+  it("routes an access to a hook only at the hook's offset and width", () => {
+    const dev = simulate({
+      behaviour: {
+        name: "hooked",
+        regions: [{ name: "r", size: 16 }],
+        irq: "none",
+        attach({ region }) {
+          const r = region(0);
+          r.store(0, 64, 0x1122_3344_5566_7788n);
+          r.hook(0, { width: 32, read: () => 0xdead_beef });
+          r.hook(8, { width: 64, read: () => 7n });
+          r.hook(12, { width: 8, read: () => 0x5a });
+          return () => undefined;
+        },
+      },
+    });
+    const r = dev.region(0);
+    expect(r.read32(0)).toBe(0xdead_beef);
+    expect(r.read16(0)).toBe(0x7788);
+    expect(r.read8(0)).toBe(0x88);
+    expect(r.read64(0)).toBe(0x1122_3344_5566_7788n);
+    expect(r.read64(8)).toBe(7n);
+    expect(r.read32(8)).toBe(0);
+    expect(r.read8(12)).toBe(0x5a);
+    expect(r.read16(12)).toBe(0);
+    dev.close();
   });
 
   it("reports regions by index and name, ERANGE otherwise", () => {

@@ -25,6 +25,10 @@ describe("field", () => {
       expectObservable(cold("-a|", { a: 0x1_0000_0000n }).pipe(field([32, 1]))).toBe("-a|", {
         a: 1,
       });
+      expectObservable(cold("-ab|", { a: 0x1_0000_0035n, b: 0x35 }).pipe(field([4, 4]))).toBe(
+        "-ab|",
+        { a: 3, b: 3 },
+      );
     });
   });
 
