@@ -58,8 +58,7 @@ EventFd::EventFd(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EventFd>(inf
   if (!info[2].IsUndefined()) {
     // sysfs prints the count unsigned, the device returns it signed: take both.
     const int64_t baseline = IntegerArg(info[2], "baseline", INT32_MIN, UINT32_MAX);
-    last_ = static_cast<int32_t>(static_cast<uint32_t>(baseline));
-    has_last_ = true;
+    count_.SetBaseline(static_cast<uint32_t>(baseline));
   }
   fd_ = open(path_.c_str(), (writable ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
   if (fd_ < 0) ThrowErrno(env, errno, "open", path_);
@@ -84,20 +83,6 @@ void EventFd::CheckOpen(Napi::Env env) const {
   if (fd_ < 0) ThrowCoded(env, "ECLOSED", "the event fd is closed");
 }
 
-uint32_t EventFd::Advance(int32_t count) {
-  int32_t delta = 1;
-  if (has_last_) {
-    // Unsigned subtraction: the s32 count may wrap from INT32_MAX to INT32_MIN.
-    delta = static_cast<int32_t>(static_cast<uint32_t>(count) - static_cast<uint32_t>(last_));
-  }
-  // A count that did not move (or a baseline ahead of the device) still
-  // stands for the one event that woke us.
-  if (delta < 1) delta = 1;
-  last_ = count;
-  has_last_ = true;
-  return static_cast<uint32_t>(delta);
-}
-
 Napi::Value EventFd::Read(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   CheckOpen(env);
@@ -107,7 +92,7 @@ Napi::Value EventFd::Read(const Napi::CallbackInfo& info) {
     r = read(fd_, &count, sizeof count);
   } while (r < 0 && errno == EINTR);
   if (r == sizeof count) {
-    Advance(count);
+    count_.Advance(count);
     return Napi::Number::New(env, count);
   }
   if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return env.Undefined();
@@ -308,7 +293,7 @@ size_t EventFd::Service(Watch* w, int status, bool from_js) {
     if (r > 0) {
       const size_t whole = static_cast<size_t>(r) / sizeof(int32_t);
       for (size_t i = 0; i < whole; ++i) {
-        const uint32_t delta = self->Advance(pending[i]);
+        const uint32_t delta = self->count_.Advance(pending[i]);
         counts.Data()[n] = pending[i];
         missed.Data()[n] = delta - 1;
         ++n;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "event_count.h"
 #include "region.h"
 
 namespace rxuio {
@@ -65,8 +66,6 @@ class EventFd : public Napi::ObjectWrap<EventFd> {
   Napi::Value GetWatching(const Napi::CallbackInfo& info);
 
   void CheckOpen(Napi::Env env) const;
-  // Records `count` as seen; returns the events it stands for (>= 1).
-  uint32_t Advance(int32_t count);
   // Stops and releases the watch without touching the JS wrapper's refcount.
   bool ReleaseWatch();
   void StopWatch();
@@ -76,8 +75,7 @@ class EventFd : public Napi::ObjectWrap<EventFd> {
   // FIFOs and sockets queue one 4-byte count per event, so a wake-up drains
   // them; /dev/uioN returns the running total, so one read says everything.
   bool drain_ = false;
-  bool has_last_ = false;
-  int32_t last_ = 0;
+  EventCount count_;
   Watch* watch_ = nullptr;
   std::unique_ptr<Napi::AsyncContext> async_context_;
 };

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "pci_command.h"
+#include "volatile_access.h"
 
 namespace rxuio {
 
@@ -61,8 +62,7 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
   if (!plan.Get("baseline").IsUndefined()) {
     // sysfs prints the count unsigned, the device returns it signed: take both.
     const int64_t baseline = IntegerArg(plan.Get("baseline"), "baseline", INT32_MIN, UINT32_MAX);
-    last_ = static_cast<int32_t>(static_cast<uint32_t>(baseline));
-    has_last_ = true;
+    count_.SetBaseline(static_cast<uint32_t>(baseline));
   }
 
   // The registers: checked like the sampler's, against the mapped length.
@@ -211,46 +211,6 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
 
 IrqService::~IrqService() { StopThread(); }
 
-uint32_t IrqService::Advance(int32_t count) {
-  int32_t delta = 1;
-  if (has_last_) {
-    // Unsigned subtraction: the s32 count may wrap from INT32_MAX to INT32_MIN.
-    delta = static_cast<int32_t>(static_cast<uint32_t>(count) - static_cast<uint32_t>(last_));
-  }
-  // A count that did not move still stands for the one event that woke us.
-  if (delta < 1) delta = 1;
-  last_ = count;
-  has_last_ = true;
-  return static_cast<uint32_t>(delta);
-}
-
-uint64_t IrqService::ReadRegister(const Register& reg) const {
-  const volatile uint8_t* at = data_ + reg.offset;
-  switch (reg.bytes) {
-    case 1:
-      return *reinterpret_cast<const volatile uint8_t*>(at);
-    case 2:
-      return *reinterpret_cast<const volatile uint16_t*>(at);
-    default:
-      return *reinterpret_cast<const volatile uint32_t*>(at);
-  }
-}
-
-void IrqService::WriteRegister(const Register& reg, uint64_t value) const {
-  volatile uint8_t* at = data_ + reg.offset;
-  switch (reg.bytes) {
-    case 1:
-      *reinterpret_cast<volatile uint8_t*>(at) = static_cast<uint8_t>(value);
-      break;
-    case 2:
-      *reinterpret_cast<volatile uint16_t*>(at) = static_cast<uint16_t>(value);
-      break;
-    default:
-      *reinterpret_cast<volatile uint32_t*>(at) = static_cast<uint32_t>(value);
-      break;
-  }
-}
-
 void IrqService::Fail(int err, const char* syscall, const std::string& path) {
   failure_.err = err;
   failure_.syscall = syscall;
@@ -298,11 +258,11 @@ bool IrqService::ServiceWake(Slot& slot, short revents) {
   double values[kMaxRegisters];
   uint64_t ack_from = 0;
   for (size_t i = 0; i < reads_.size(); i++) {
-    const uint64_t v = ReadRegister(reads_[i]);
+    const uint64_t v = VolatileRead(data_ + reads_[i].offset, reads_[i].bytes);
     if (static_cast<long>(i) == ack_from_) ack_from = v;
     if (i < visible_) values[i] = static_cast<double>(v);
   }
-  if (has_ack_) WriteRegister(ack_, ack_from_ >= 0 ? ack_from : ack_value_);
+  if (has_ack_) VolatileWrite(data_ + ack_.offset, ack_.bytes, ack_from_ >= 0 ? ack_from : ack_value_);
   bool ok = true;
   if (rearm_ == Rearm::kIrqcontrol) {
     const int32_t on = 1;
@@ -338,7 +298,7 @@ bool IrqService::ServiceWake(Slot& slot, short revents) {
   for (size_t e = 0; e < n; e++) {
     const size_t at = slot.count++;
     slot.counts[at] = pending[e];
-    slot.missed[at] = Advance(pending[e]) - 1;
+    slot.missed[at] = count_.Advance(pending[e]) - 1;
     slot.times[at] = woke;
     slot.serviced[at] = serviced;
     std::copy_n(values, visible_, slot.values.data() + at * visible_);

@@ -38,6 +38,8 @@
 #include <thread>
 #include <vector>
 
+#include "event_count.h"
+
 namespace rxuio {
 
 class IrqService : public Napi::ObjectWrap<IrqService> {
@@ -98,9 +100,6 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   void WaitForSlot();
   void Fail(int err, const char* syscall, const std::string& path);
   void FailCoded(const char* code, const std::string& message, const char* syscall);
-  uint32_t Advance(int32_t count);
-  uint64_t ReadRegister(const Register& reg) const;
-  void WriteRegister(const Register& reg, uint64_t value) const;
 
   static void Deliver(Napi::Env env, Napi::Function on_batch, IrqService* self, size_t* item);
   void Stop(const Napi::CallbackInfo& info);
@@ -116,8 +115,7 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   // eventfd: written by stop() and by JS freeing a slot the thread waits for.
   int control_fd_ = -1;
   bool drain_ = false;
-  bool has_last_ = false;
-  int32_t last_ = 0;
+  EventCount count_;
 
   void* base_ = nullptr;
   size_t mapped_ = 0;

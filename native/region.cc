@@ -10,6 +10,7 @@
 #include <string>
 
 #include "arguments.h"
+#include "volatile_access.h"
 #include "errors.h"
 #include "register_access.h"
 
@@ -156,17 +157,7 @@ void RegionState::CheckAccess(Napi::Env env, int64_t offset, size_t bytes) const
 }
 
 uint64_t RegionState::Read(size_t offset, size_t bytes) const {
-  volatile uint8_t* p = data + offset;
-  switch (bytes) {
-    case 1:
-      return *p;
-    case 2:
-      return *reinterpret_cast<volatile uint16_t*>(p);
-    case 4:
-      return *reinterpret_cast<volatile uint32_t*>(p);
-    default:
-      return *reinterpret_cast<volatile uint64_t*>(p);
-  }
+  return VolatileRead(data + offset, bytes);
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include "arguments.h"
 #include "clock.h"
 #include "errors.h"
+#include "volatile_access.h"
 
 namespace rxuio {
 
@@ -27,17 +28,6 @@ timespec ToTimespec(uint64_t ns) {
   ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000ull);
   ts.tv_nsec = static_cast<long>(ns % 1'000'000'000ull);
   return ts;
-}
-
-uint64_t ReadRegister(const volatile uint8_t* at, size_t bytes) {
-  switch (bytes) {
-    case 1:
-      return *reinterpret_cast<const volatile uint8_t*>(at);
-    case 2:
-      return *reinterpret_cast<const volatile uint16_t*>(at);
-    default:
-      return *reinterpret_cast<const volatile uint32_t*>(at);
-  }
 }
 
 }  // namespace
@@ -167,7 +157,7 @@ void Sampler::Run() {
       const size_t i = slot.count;
       double* values = slot.values.data() + i * registers_.size();
       for (size_t r = 0; r < registers_.size(); r++) {
-        values[r] = static_cast<double>(ReadRegister(data_ + registers_[r].offset, registers_[r].bytes));
+        values[r] = static_cast<double>(VolatileRead(data_ + registers_[r].offset, registers_[r].bytes));
       }
       slot.times[i] = MonotonicNs();
       slot.deadlines[i] = deadline;
