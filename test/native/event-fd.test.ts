@@ -1,52 +1,11 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { IrqSnapshot } from "../../src/devices/backend.js";
-import type { RxuioError } from "../../src/errors.js";
 import { monotonicNow, pageSize } from "../../src/native/binding.js";
 import { NativeEventFd, type NativeEventFdOptions } from "../../src/native/event-fd.js";
 import { NativeRegion } from "../../src/native/region.js";
+import { EventRecorder } from "./event-recorder.js";
 import { countBytes, expectCode, scratchDir, scratchFifo, scratchFile } from "./scratch.js";
 
-/** Records a watch's wake-ups and its error, and lets a test await the next one. */
-class Recorder {
-  readonly batches: (readonly IrqSnapshot[])[] = [];
-  readonly errors: RxuioError[] = [];
-  #waiters: (() => void)[] = [];
-
-  readonly onWake = (events: readonly IrqSnapshot[]): void => {
-    this.batches.push(events);
-    this.#wake();
-  };
-
-  readonly onError = (err: RxuioError): void => {
-    this.errors.push(err);
-    this.#wake();
-  };
-
-  get events(): IrqSnapshot[] {
-    return this.batches.flat();
-  }
-
-  /** Resolves once `predicate` holds, checking after every wake-up or error. */
-  until(predicate: () => boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("timed out waiting for the watch")), 5000);
-      const check = (): void => {
-        if (predicate()) {
-          clearTimeout(timer);
-          resolve();
-        } else {
-          this.#waiters.push(check);
-        }
-      };
-      check();
-    });
-  }
-
-  #wake(): void {
-    for (const waiter of this.#waiters.splice(0)) waiter();
-  }
-}
 
 /** A few event-loop turns: long enough for a pending uv_poll wake-up to run. */
 function settle(): Promise<void> {
@@ -158,10 +117,10 @@ describe("NativeEventFd", () => {
     it("delivers every pending count in one call, with missed from the baseline", async () => {
       const events = listen({ baseline: 5 });
       const dev = device();
-      const rec = new Recorder();
+      const rec = new EventRecorder();
       const before = monotonicNow();
       dev.send(7, 8, 11);
-      events.watch(rec.onWake, rec.onError);
+      events.watch(rec.onEvents, rec.onError);
       await rec.until(() => rec.events.length === 3);
       const after = monotonicNow();
       expect(rec.batches).toHaveLength(1);
@@ -180,8 +139,8 @@ describe("NativeEventFd", () => {
     it("keeps counting across wake-ups, with monotonic timestamps", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
-      const rec = new Recorder();
-      events.watch(rec.onWake, rec.onError);
+      const rec = new EventRecorder();
+      events.watch(rec.onEvents, rec.onError);
       for (const count of [1, 2, 5, 6]) {
         dev.send(count);
         await rec.until(() => rec.events.at(-1)?.count === count);
@@ -196,8 +155,8 @@ describe("NativeEventFd", () => {
       for (const options of [{}, { baseline: 100 }]) {
         const events = listen(options);
         const dev = device();
-        const rec = new Recorder();
-        events.watch(rec.onWake, rec.onError);
+        const rec = new EventRecorder();
+        events.watch(rec.onEvents, rec.onError);
         dev.send(40, 42);
         await rec.until(() => rec.events.length === 2);
         expect(rec.events.map((e) => e.missed)).toEqual([0, 1]);
@@ -209,8 +168,8 @@ describe("NativeEventFd", () => {
     it("counts across the s32 wrap without inventing or hiding loss", async () => {
       const events = listen({ baseline: 0x7ffffffe });
       const dev = device();
-      const rec = new Recorder();
-      events.watch(rec.onWake, rec.onError);
+      const rec = new EventRecorder();
+      events.watch(rec.onEvents, rec.onError);
       dev.send(0x7fffffff, -0x80000000, -0x7ffffffe);
       await rec.until(() => rec.events.length === 3);
       expect(rec.events.map((e) => [e.count, e.missed])).toEqual([
@@ -223,8 +182,8 @@ describe("NativeEventFd", () => {
     it("accepts the baseline as sysfs prints it (unsigned)", async () => {
       const events = listen({ baseline: 0xffffffff });
       const dev = device();
-      const rec = new Recorder();
-      events.watch(rec.onWake, rec.onError);
+      const rec = new EventRecorder();
+      events.watch(rec.onEvents, rec.onError);
       dev.send(1);
       await rec.until(() => rec.events.length === 1);
       // 0xffffffff is -1 as s32: 0 was missed on the way to 1.
@@ -234,10 +193,10 @@ describe("NativeEventFd", () => {
     it("bounds a batch and delivers the rest on the next wake-up, in order", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
-      const rec = new Recorder();
+      const rec = new EventRecorder();
       const counts = Array.from({ length: 600 }, (_, i) => i + 1);
       dev.send(...counts);
-      events.watch(rec.onWake, rec.onError);
+      events.watch(rec.onEvents, rec.onError);
       await rec.until(() => rec.events.length === 600);
       expect(rec.batches.length).toBeGreaterThan(1);
       expect(rec.batches.every((b) => b.length > 0 && b.length <= 256)).toBe(true);
@@ -250,8 +209,8 @@ describe("NativeEventFd", () => {
       const dev = device();
       dev.send(1, 2);
       expect(events.read()).toBe(1);
-      const rec = new Recorder();
-      events.watch(rec.onWake, rec.onError);
+      const rec = new EventRecorder();
+      events.watch(rec.onEvents, rec.onError);
       dev.send(5);
       await rec.until(() => rec.events.length === 2);
       expect(rec.events.map((e) => [e.count, e.missed])).toEqual([
@@ -263,17 +222,17 @@ describe("NativeEventFd", () => {
     it("stops on unwatch(); a stale stop() is a no-op; one watch at a time", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
-      const first = new Recorder();
-      const watch = events.watch(first.onWake, first.onError);
+      const first = new EventRecorder();
+      const watch = events.watch(first.onEvents, first.onError);
       expect(events.watching).toBe(true);
-      expectCode(() => events.watch(first.onWake, first.onError), "EINVAL");
+      expectCode(() => events.watch(first.onEvents, first.onError), "EINVAL");
       watch.stop();
       expect(events.watching).toBe(false);
       dev.send(1);
       await settle();
       expect(first.batches).toEqual([]);
-      const second = new Recorder();
-      events.watch(second.onWake, second.onError);
+      const second = new EventRecorder();
+      events.watch(second.onEvents, second.onError);
       watch.stop();
       expect(events.watching).toBe(true);
       await second.until(() => second.events.length === 1);
@@ -284,8 +243,8 @@ describe("NativeEventFd", () => {
     it("errors with ENODEV when the source hangs up, after delivering what was pending", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
-      const rec = new Recorder();
-      events.watch(rec.onWake, rec.onError);
+      const rec = new EventRecorder();
+      events.watch(rec.onEvents, rec.onError);
       dev.send(1, 2);
       dev.unplug();
       await rec.until(() => rec.errors.length === 1);
@@ -301,8 +260,8 @@ describe("NativeEventFd", () => {
       const events = listen({ baseline: 0 });
       const writer = openSync(fifo, "w");
       cleanups.push(() => closeSync(writer));
-      const rec = new Recorder();
-      events.watch(rec.onWake, rec.onError);
+      const rec = new EventRecorder();
+      events.watch(rec.onEvents, rec.onError);
       writeSync(writer, Buffer.concat([countBytes(1), Buffer.from([1, 2])]));
       await rec.until(() => rec.errors.length === 1);
       expect(rec.events.map((e) => e.count)).toEqual([1]);
@@ -313,9 +272,9 @@ describe("NativeEventFd", () => {
     it("survives close() from inside its own callback", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
-      const rec = new Recorder();
+      const rec = new EventRecorder();
       events.watch((batch) => {
-        rec.onWake(batch);
+        rec.onEvents(batch);
         events.close();
       }, rec.onError);
       dev.send(1, 2);
@@ -350,11 +309,11 @@ describe("NativeEventFd", () => {
     it("reads the registers natively at each wake-up, in the order requested", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
-      const rec = new Recorder();
+      const rec = new EventRecorder();
       regs.write32(0x24, 0x11);
       regs.write64(8, 2n ** 63n);
       regs.write16(2, 0xabcd);
-      events.watch(rec.onWake, rec.onError, {
+      events.watch(rec.onEvents, rec.onError, {
         snapshot: [
           { region: regs, offset: 0x24, width: 32 },
           { region: regs, offset: 8, width: 64 },
@@ -400,8 +359,8 @@ describe("NativeEventFd", () => {
     it("errors with ECLOSED instead of reading a region closed while watched", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
-      const rec = new Recorder();
-      events.watch(rec.onWake, rec.onError, { snapshot: [{ region: regs, offset: 0, width: 32 }] });
+      const rec = new EventRecorder();
+      events.watch(rec.onEvents, rec.onError, { snapshot: [{ region: regs, offset: 0, width: 32 }] });
       regs.close();
       dev.send(1);
       await rec.until(() => rec.errors.length === 1);
@@ -446,12 +405,12 @@ describe("NativeEventFd", () => {
       const regs = NativeRegion.open(file, { index: 0, fileOffset: 0, inPageOffset: 0, length: 64 });
       const events = NativeEventFd.open(path, { writable: false, baseline: 0 });
       const writer = openSync(path, "w");
-      const rec = new Recorder();
+      const rec = new EventRecorder();
       try {
         regs.write32(0, 0x10);
         // Pending before the watch starts: raises no signal, must still arrive.
         writeSync(writer, countBytes(1, 3));
-        events.watch(rec.onWake, rec.onError, {
+        events.watch(rec.onEvents, rec.onError, {
           mode,
           snapshot: [{ region: regs, offset: 0, width: 32 }],
         });
@@ -531,8 +490,8 @@ describe("NativeEventFd", () => {
     it("stops the watch, makes every call ECLOSED, and is idempotent", async () => {
       const events = listen({ baseline: 0 });
       const dev = device();
-      const rec = new Recorder();
-      events.watch(rec.onWake, rec.onError);
+      const rec = new EventRecorder();
+      events.watch(rec.onEvents, rec.onError);
       // Pending when closed: must never be delivered.
       dev.send(1);
       events.close();
@@ -546,7 +505,7 @@ describe("NativeEventFd", () => {
       for (const call of [
         () => events.read(),
         () => events.write(1),
-        () => events.watch(rec.onWake, rec.onError),
+        () => events.watch(rec.onEvents, rec.onError),
         () => events.setAsync(true),
       ]) {
         expectCode(call, "ECLOSED");

@@ -2,51 +2,11 @@ import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readFileSync, readdirSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { IrqSnapshot } from "../../src/devices/backend.js";
-import type { RxuioError } from "../../src/errors.js";
 import { monotonicNow } from "../../src/native/binding.js";
 import { NativeIrqService, type NativeServicePlan } from "../../src/native/irq-service.js";
+import { EventRecorder } from "./event-recorder.js";
 import { countBytes, expectCode, scratchDir, scratchFifo, scratchFile } from "./scratch.js";
 
-/** Collects a service's batches and its error, and lets a test await a condition. */
-class Recorder {
-  readonly batches: (readonly IrqSnapshot[])[] = [];
-  readonly errors: RxuioError[] = [];
-  #waiters: (() => void)[] = [];
-
-  readonly onEvents = (events: readonly IrqSnapshot[]): void => {
-    this.batches.push(events);
-    this.#wake();
-  };
-
-  readonly onError = (err: RxuioError): void => {
-    this.errors.push(err);
-    this.#wake();
-  };
-
-  get events(): IrqSnapshot[] {
-    return this.batches.flat();
-  }
-
-  until(predicate: () => boolean): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("timed out waiting for the service")), 5000);
-      const check = (): void => {
-        if (predicate()) {
-          clearTimeout(timer);
-          resolve();
-        } else {
-          this.#waiters.push(check);
-        }
-      };
-      check();
-    });
-  }
-
-  #wake(): void {
-    for (const waiter of this.#waiters.splice(0)) waiter();
-  }
-}
 
 const ADDON = fileURLToPath(new URL("../../build/Release/rxuio.node", import.meta.url));
 
@@ -78,7 +38,7 @@ describe("NativeIrqService", () => {
     scratch.remove();
   });
 
-  function start(plan: Partial<NativeServicePlan>, recorder: Recorder): NativeIrqService {
+  function start(plan: Partial<NativeServicePlan>, recorder: EventRecorder): NativeIrqService {
     const service = NativeIrqService.start(
       { eventPath: fifo, rearm: { kind: "none" }, ...plan },
       recorder.onEvents,
@@ -102,7 +62,7 @@ describe("NativeIrqService", () => {
       : readFileSync(path).readUInt32LE(offset);
 
   it("delivers every event with missed from the count jumps, stamped at wake-up and after servicing", async () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     const before = monotonicNow();
     start({ baseline: 10 }, recorder);
     const raise = writer();
@@ -124,7 +84,7 @@ describe("NativeIrqService", () => {
   });
 
   it("reads the snapshot registers and writes the status back as the ack (write-1-to-clear)", async () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     start(
       {
         region: region(),
@@ -143,7 +103,7 @@ describe("NativeIrqService", () => {
   });
 
   it("acks from a register it does not deliver, and with a constant of the register's width", async () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     start(
       {
         region: region(),
@@ -156,7 +116,7 @@ describe("NativeIrqService", () => {
     expect(recorder.events[0]?.values).toEqual([]);
     expect(word(registers, 0x64, 4)).toBe(0x5);
 
-    const constant = new Recorder();
+    const constant = new EventRecorder();
     cleanups.splice(0).reverse().forEach((c) => c());
     start({ region: region(), ack: { offset: 0x62, width: 16, value: 0xabcd } }, constant);
     writer()(2);
@@ -166,7 +126,7 @@ describe("NativeIrqService", () => {
   });
 
   it("re-arms pci-intx by read-modify-write of the command word, keeping every other bit", async () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     start({ rearm: { kind: "pci-intx", configPath: config } }, recorder);
     const raise = writer();
     raise(1);
@@ -185,7 +145,7 @@ describe("NativeIrqService", () => {
 
   it("reports a config file without a command word as a typed EIO after the event it serviced", async () => {
     const short = scratchFile(scratch.dir, "short-config", new Uint8Array(3));
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     const service = start({ rearm: { kind: "pci-intx", configPath: short } }, recorder);
     writer()(1);
     await recorder.until(() => recorder.errors.length === 1);
@@ -197,7 +157,7 @@ describe("NativeIrqService", () => {
   });
 
   it("reports the source hanging up as ENODEV, once, after the events before it", async () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     start({}, recorder);
     const fd = openSync(fifo, "w");
     writeSync(fd, countBytes(1, 2));
@@ -208,7 +168,7 @@ describe("NativeIrqService", () => {
   });
 
   it("refuses bad plans with typed errors before starting a thread", () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     expectCode(() => start({ eventPath: registers }, recorder), "EINVAL");
     expectCode(() => start({ eventPath: `${scratch.dir}/none` }, recorder), "ENODEV");
     expectCode(
@@ -231,7 +191,7 @@ describe("NativeIrqService", () => {
   });
 
   it("stops servicing while JS holds every batch, then delivers everything, in order, with nothing dropped", async () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     const service = start({ baseline: 0 }, recorder);
     const raise = writer();
     // JS is busy (this synchronous loop) while the thread fills every slot.
@@ -255,7 +215,7 @@ describe("NativeIrqService", () => {
   });
 
   it("runs the thread SCHED_FIFO when asked, or reports the refusal as EACCES", async () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     expectCode(() => start({ realtime: 100 }, recorder), "ERANGE");
     start({ realtime: 1 }, recorder);
     const raise = writer();
@@ -278,7 +238,7 @@ describe("NativeIrqService", () => {
   });
 
   it("stop() joins the waiting thread; later interrupts are not serviced", async () => {
-    const recorder = new Recorder();
+    const recorder = new EventRecorder();
     const service = start({ rearm: { kind: "pci-intx", configPath: config } }, recorder);
     // Read-write, so writing after the service let go of its end is no EPIPE.
     const fd = openSync(fifo, "r+");
