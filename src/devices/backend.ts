@@ -1,4 +1,5 @@
 import type { RxuioError } from "../errors.js";
+import type { RegisterSampling } from "./register-sampling.js";
 import type { UioInfo } from "./sysfs/info.js";
 
 /**
@@ -157,6 +158,12 @@ export interface Backend {
   readonly events: EventSource;
   readonly irq: IrqControl;
   readonly closed: boolean;
+  /**
+   * Fixed-rate register sampling off the JS thread, for sample(); absent on
+   * a backend that has none (sample() then fails with ENOSYS). Closing the
+   * device stops its samplers.
+   */
+  readonly sampling?: RegisterSampling;
   /**
    * Called once when the device closes; `reason` is set when it closed
    * because of a failure (e.g. unplug) rather than by close().

@@ -4,6 +4,7 @@ import { NativeEventFd } from "../native/event-fd.js";
 import { NativeIrqService } from "../native/irq-service.js";
 import { NativePorts } from "../native/ports.js";
 import { NativeRegion } from "../native/region.js";
+import { NativeSampler } from "../native/sampler.js";
 import type { MappedRegion, MappedSnapshotRegister, UioIo } from "./uio-io.js";
 
 /**
@@ -17,6 +18,7 @@ export const nativeUioIo: UioIo = {
   openRegion: (path, mapping) => NativeRegion.open(path, mapping),
   openPorts: (start, size) => NativePorts.open(start, size),
   startService: (plan, onEvents, onError) => NativeIrqService.start(plan, onEvents, onError),
+  startSampler: (region, options, onBatch) => NativeSampler.start(region, options, onBatch),
   openEventFd(path, options) {
     const fd = NativeEventFd.open(path, options);
     return {

@@ -9,6 +9,7 @@ import { readDeviceInfo, type DeviceRef, type DiscoveryOptions } from "./sysfs/d
 import type { UioInfo, UioMap, UioPort } from "./sysfs/info.js";
 import { PERMISSION_HINT } from "./system-error.js";
 import { UioEventSource } from "./uio-event-source.js";
+import { UioSampling } from "./uio-sampling.js";
 import type { MappedRegion, PortRegion, UioEventFd, UioIo } from "./uio-io.js";
 
 export interface UioDeviceOptions extends DiscoveryOptions {
@@ -33,8 +34,8 @@ export type CloseListener = (reason: RxuioError | undefined) => void;
  * regions (mapped on first use, then cached), its port ranges, its
  * interrupts as an event source and its IRQ control.
  *
- * `close()` releases everything; afterwards every region, port range, watch
- * and IRQ-control call throws ECLOSED (`info` stays readable, it is a
+ * `close()` releases everything (sampler threads included); afterwards every
+ * region, port range, watch, sampler and IRQ-control call throws ECLOSED (`info` stays readable, it is a
  * snapshot). An unplug seen by a watch closes the device with that reason.
  *
  * @example
@@ -43,6 +44,8 @@ export type CloseListener = (reason: RxuioError | undefined) => void;
  */
 export class UioDevice implements Backend, Disposable, AsyncDisposable {
   readonly events: UioEventSource;
+  /** Fixed-rate sampling on native threads; close() stops every sampler. */
+  readonly sampling: UioSampling;
   readonly #irq: IrqControlStrategy;
   readonly #regions = new Map<number, MappedRegion>();
   readonly #ports = new Map<number, PortRegion>();
@@ -67,6 +70,11 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
       mappedRegion: (index) => this.#mappedRegion(index),
       fail: (reason) => this.#close(reason),
       irq,
+    });
+    this.sampling = new UioSampling({
+      info,
+      io,
+      assertOpen: (what) => this.#assertOpen(what),
     });
   }
 
@@ -141,6 +149,8 @@ export class UioDevice implements Backend, Disposable, AsyncDisposable {
     this.#closed = true;
     this.#closeReason = reason;
     this.events.stopAll();
+    // Joins the sampler threads, which unmap their own mappings once stopped.
+    this.sampling.stopAll();
     // Release everything even if one release fails (after an unplug the
     // kernel may already have torn the file down); closing must not throw.
     for (const release of [

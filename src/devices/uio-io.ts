@@ -2,6 +2,8 @@ import type { RxuioError } from "../errors.js";
 import type { EventMode, IrqSnapshot, Region, Width } from "./backend.js";
 import type { IrqcontrolWriter } from "./irq/irqcontrol-write.js";
 import type { NativeServicePlan } from "../native/irq-service.js";
+import type { NativeSamplerOptions, SampledRegion } from "../native/sampler.js";
+import type { SampleBatch, SamplerRun } from "./register-sampling.js";
 
 /**
  * The mechanisms a {@link UioDevice} needs from the operating system: map a
@@ -26,6 +28,16 @@ export interface UioIo {
     onEvents: (events: readonly IrqSnapshot[]) => void,
     onError: (err: RxuioError) => void,
   ): ServiceThread;
+  /**
+   * Starts a fixed-rate sampler thread on its own read-only mapping of the
+   * region (see native/sampler.h); absent where there is none, and sample()
+   * on the device then fails with ENOSYS.
+   */
+  startSampler?(
+    region: SampledRegion,
+    options: NativeSamplerOptions,
+    onBatch: (batch: SampleBatch) => void,
+  ): SamplerRun;
 }
 
 /** A running service thread; stop() joins it and is idempotent. */

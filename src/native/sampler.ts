@@ -1,6 +1,7 @@
-import type { Backend, SnapshotRegister } from "../devices/backend.js";
+import type { Backend } from "../devices/backend.js";
+import type { RegisterSampling, SampleBatch, SampledRegister } from "../devices/register-sampling.js";
+import { UioSampling } from "../devices/uio-sampling.js";
 import { RxuioError } from "../errors.js";
-import type { RegisterSampling, SampleBatch, SampleListener } from "../streams/sources/sample.js";
 import { addon, pageSize, type SamplerHandle } from "./binding.js";
 import { fromNative } from "./errors.js";
 
@@ -16,7 +17,7 @@ export interface SampledRegion {
 }
 
 export interface NativeSamplerOptions {
-  readonly registers: readonly { readonly offset: number; readonly width: 8 | 16 | 32 }[];
+  readonly registers: readonly SampledRegister[];
   readonly hz: number;
   /** Samples per batch. */
   readonly batch: number;
@@ -87,50 +88,14 @@ export class NativeSampler {
 }
 
 /**
- * sample()'s sampler for a UIO device: samples the device's map through
- * /dev/uioN (map N at file offset N * page size, sysfs offset and size
- * applied), so `sample(nativeSampling(dev), [regs.status], 10_000)` works on
- * any opened UioDevice. All registers of one sampler must be in one map.
+ * sample()'s sampler for a UIO device, kept for code written before devices
+ * carried their own: `sample(dev, ...)` is the same sampler, and stops with
+ * the device. This one maps /dev/uioN itself and is not stopped by close().
+ * All registers of one sampler must be in one map.
  */
 export function nativeSampling(device: Pick<Backend, "info">): RegisterSampling {
-  return {
-    start(registers: readonly SnapshotRegister[], hz: number, batch: number, listener: SampleListener) {
-      const mapIndex = registers[0]?.region;
-      if (mapIndex === undefined || registers.some((r) => r.region !== mapIndex)) {
-        throw new RxuioError("EINVAL", "sample() needs at least one register, all in the same map", {
-          value: registers,
-          path: device.info.devicePath,
-          hint: "Start one sample() per map",
-        });
-      }
-      const map = device.info.maps.find((m) => m.index === mapIndex);
-      if (!map) {
-        throw new RxuioError("ERANGE", `${device.info.devicePath} has no map ${mapIndex}`, {
-          value: mapIndex,
-          path: device.info.devicePath,
-          hint: `Use one of maps ${device.info.maps.map((m) => m.index).join(", ")}`,
-        });
-      }
-      const widths = registers.map((r) => {
-        if (r.width === 64) {
-          throw new RxuioError("EINVAL", "sample() reads registers up to 32 bits wide", {
-            value: r,
-            hint: "Sample the two 32-bit halves instead",
-          });
-        }
-        return { offset: r.offset, width: r.width };
-      });
-      const sampler = NativeSampler.start(
-        {
-          path: device.info.devicePath,
-          fileOffset: mapIndex * pageSize(),
-          inPageOffset: map.offset,
-          length: map.size,
-        },
-        { registers: widths, hz, batch },
-        (samples) => listener.next(samples),
-      );
-      return { stop: () => sampler.stop() };
-    },
-  };
+  return new UioSampling({
+    info: device.info,
+    io: { pageSize, startSampler: (region, options, onBatch) => NativeSampler.start(region, options, onBatch) },
+  });
 }

@@ -7,6 +7,7 @@ import { IrqLine } from "./irq-line.js";
 import { MemoryRegion } from "./memory-region.js";
 import { SimClock } from "./sim-clock.js";
 import { SimEventSource } from "./sim-event-source.js";
+import { SimSampling } from "./sim-sampling.js";
 
 export interface SimSpec {
   /** What the device does: `edu()`, `adc({...})`, `registerFile()`. */
@@ -28,6 +29,8 @@ export class SimDevice implements Backend {
   readonly events: SimEventSource;
   readonly irq: IrqControl;
   readonly clock: SimClock;
+  /** Fixed-rate sampling on the device's clock (see SimSampling); close() stops it. */
+  readonly sampling: SimSampling;
   /** The interrupt line, for tests and the demo (count, enabled, asserted). */
   readonly line: IrqLine | undefined;
   private readonly regions: MemoryRegion[];
@@ -76,6 +79,13 @@ export class SimDevice implements Backend {
       ports: [],
       driver: "rxuio-sim",
     };
+    this.sampling = new SimSampling({
+      clock: this.clock,
+      regions: this.regions,
+      devicePath: this.staticInfo.devicePath,
+      wakeLatency: spec.wakeLatency ?? 0,
+      assertOpen: (what) => this.assertOpen(what),
+    });
     const idleLine = new IrqLine("edge", () => undefined);
     this.detach = behaviour.attach({
       region: (i) => this.regionAt(i),
@@ -135,6 +145,7 @@ export class SimDevice implements Backend {
     this.isClosed = true;
     this.detach();
     this.events.shutdown(reason);
+    this.sampling.stopAll();
     for (const region of this.regions) region.close();
     for (const listener of [...this.closeListeners]) listener(reason);
     this.closeListeners.clear();

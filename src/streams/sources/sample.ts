@@ -1,47 +1,19 @@
 import { Observable } from "rxjs";
-import type { SnapshotRegister } from "../../devices/backend.js";
+import type { Backend } from "../../devices/backend.js";
+import type { RegisterSampling, SampleBatch } from "../../devices/register-sampling.js";
 import { RxuioError } from "../../errors.js";
 import { untilAborted } from "../until-aborted.js";
+import { untilClosed } from "../until-closed.js";
 import type { SnapshotSource } from "./on-interrupt.js";
 
-/**
- * Samples taken at a fixed rate, delivered together. Sample i was read at
- * `times[i]` for the deadline `deadlines[i]` (CLOCK_MONOTONIC ns; the
- * difference is the sampler's jitter), and its register values are
- * `values[i * registers + r]`, in the order the registers were given.
- */
-export interface SampleBatch {
-  readonly times: BigUint64Array;
-  readonly deadlines: BigUint64Array;
-  readonly values: Float64Array;
-  /** Registers per sample. */
-  readonly registers: number;
-  /**
-   * Samples not taken since sampling started: the thread woke a whole period
-   * late, or JS had not consumed the earlier batches. Never hidden.
-   */
-  readonly overruns: number;
-}
-
-export interface SampleListener {
-  next(batch: SampleBatch): void;
-  error(err: RxuioError): void;
-}
-
-/**
- * What sample() needs: something that reads registers at a fixed rate off
- * the JS thread. The native implementation is `nativeSampling(device)` from
- * src/native/sampler.ts (a thread with absolute clock_nanosleep deadlines);
- * streams never import native code, so it is passed in.
- */
-export interface RegisterSampling {
-  start(
-    registers: readonly SnapshotRegister[],
-    hz: number,
-    batch: number,
-    listener: SampleListener,
-  ): { stop(): void };
-}
+// Defined with the device seam (a Backend carries its sampling); exported
+// here too, where sample() users have always imported them from.
+export type {
+  RegisterSampling,
+  SampleBatch,
+  SampleListener,
+  SamplerRun,
+} from "../../devices/register-sampling.js";
 
 export interface SampleOptions {
   /** Samples per batch (default: 10 ms worth, at least 1). */
@@ -51,10 +23,18 @@ export interface SampleOptions {
 }
 
 /**
- * Reads `registers` `hz` times a second on a native thread, emitting
- * batches of timestamped samples. Cold: each subscription starts its own
- * sampler, unsubscribing stops it. Errors with EINVAL for a rate that is not
- * a positive number or registers it cannot sample.
+ * Reads `registers` `hz` times a second off the JS thread, emitting batches
+ * of timestamped samples: on a UioDevice a native thread sleeping to
+ * absolute deadlines, on the simulator its clock's scheduler (exact under
+ * virtual time). Cold: each subscription starts its own sampler,
+ * unsubscribing stops it. Given a device, the stream completes when the
+ * device closes (which stops the sampler) and errors with the reason when
+ * it failed (e.g. ENODEV on unplug).
+ *
+ * Errors with EINVAL for a rate outside 0 < hz <= 1 MHz, a batch that is
+ * not a positive integer, no registers, registers in different maps or
+ * wider than 32 bits (the same checks on every backend); ENOSYS for a
+ * device that cannot sample; ECLOSED for a closed one.
  *
  * ```
  * sampler thread:  |s s s s|s s s s|s s s s|     (batch = 4)
@@ -62,24 +42,26 @@ export interface SampleOptions {
  * ```
  *
  * ```ts
- * sample(nativeSampling(dev), [regs.temperature], 10_000).subscribe(({ values, overruns }) => plot(values));
+ * sample(dev, [regs.temperature], 10_000).subscribe(({ values, overruns }) => plot(values));
  * ```
  *
  * @see onInterrupt
  * @see poll
- * @param sampling The sampler to use, e.g. `nativeSampling(dev)`.
- * @param registers Bound registers or their locations; up to 32 bits wide.
+ * @param source The device (preferred), or a RegisterSampling such as
+ *   `nativeSampling(dev)` (kept for older code; not tied to the device's lifetime).
+ * @param registers Bound registers or their locations; up to 32 bits wide, all in one map.
  * @param hz Samples per second.
  * @return Batches of samples.
  */
 export function sample(
-  sampling: RegisterSampling,
+  source: Backend | RegisterSampling,
   registers: readonly SnapshotSource[],
   hz: number,
   options: SampleOptions = {},
 ): Observable<SampleBatch> {
   const snapshot = registers.map((r) => ("snapshot" in r ? r.snapshot : r));
-  return new Observable<SampleBatch>((subscriber) => {
+  const device = "start" in source ? undefined : source;
+  const samples = new Observable<SampleBatch>((subscriber) => {
     if (!(Number.isFinite(hz) && hz > 0)) {
       throw new RxuioError("EINVAL", `sample rate ${String(hz)} Hz is not a positive number`, {
         value: hz,
@@ -93,10 +75,24 @@ export function sample(
         hint: "Pass how many samples each emission carries, e.g. 100",
       });
     }
+    const sampling = "start" in source ? source : samplingOf(source);
     const run = sampling.start(snapshot, hz, batch, {
       next: (samples) => subscriber.next(samples),
       error: (err) => subscriber.error(err),
     });
     return () => run.stop();
-  }).pipe(untilAborted(options.signal));
+  });
+  return (device ? samples.pipe(untilClosed(device)) : samples).pipe(untilAborted(options.signal));
+}
+
+function samplingOf(device: Backend): RegisterSampling {
+  if (device.sampling) return device.sampling;
+  throw new RxuioError(
+    "ENOSYS",
+    `${device.info.devicePath} (${device.info.name}) has no fixed-rate sampler`,
+    {
+      path: device.info.devicePath,
+      hint: "Use a UioDevice or a simulate() device, pass a RegisterSampling, or poll() the registers instead",
+    },
+  );
 }
