@@ -24,6 +24,8 @@ export * from "./devices/sim/register-file.js";
 export type { IrqTrigger, IrqLine } from "./devices/sim/irq-line.js";
 export type { SimClock } from "./devices/sim/sim-clock.js";
 export type { SimEventSource } from "./devices/sim/sim-event-source.js";
+export type { SimSampling } from "./devices/sim/sim-sampling.js";
+export type { UioSampling } from "./devices/uio-sampling.js";
 export type { MemoryRegion } from "./devices/sim/memory-region.js";
 
 // Streams: sources, sinks, operators, interop.

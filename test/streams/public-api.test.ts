@@ -8,6 +8,8 @@ describe("public API (streams, register maps, simulator, drivers)", () => {
       "sigio",
       "onInterrupt",
       "poll",
+      "sample",
+      "nativeSampling",
       "irqControl",
       "sink",
       "field",
