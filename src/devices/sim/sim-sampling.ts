@@ -61,7 +61,10 @@ export class SimSampling implements RegisterSampling {
     const run = new SimSamplerRun(this.options, readers, hz, batch, listener, () =>
       this.#runs.delete(run),
     );
+    // Registered before its first wake-up is scheduled, so however the
+    // scheduler runs it, a failing run can always forget itself.
     this.#runs.add(run);
+    run.begin();
     return run;
   }
 
@@ -144,7 +147,7 @@ function deliver(
 class SimSamplerRun implements SamplerRun {
   readonly #period: bigint;
   readonly #slots: Slot[];
-  #deadline: bigint;
+  #deadline = 0n;
   #current = 0;
   #overruns = 0;
   #pending: Subscription | undefined;
@@ -160,7 +163,11 @@ class SimSamplerRun implements SamplerRun {
   ) {
     this.#period = BigInt(samplePeriodNs(hz));
     this.#slots = Array.from({ length: SAMPLER_SLOTS }, () => new Slot(batch, readers.length));
-    this.#deadline = options.clock.nowNs() + this.#period;
+  }
+
+  /** Schedules the first deadline, one period from now. */
+  begin(): void {
+    this.#deadline = this.options.clock.nowNs() + this.#period;
     this.#sleep();
   }
 
