@@ -154,6 +154,33 @@ describe("sample() on the simulator", () => {
     dev.close();
   });
 
+  it("skips and counts the deadlines a blocked JS thread slept through, in real time", async () => {
+    const dev = simulate({ behaviour: registerFile() });
+    const batches: SampleBatch[] = [];
+    const sub = sample(dev, [A], 1_000, { batch: 1 }).subscribe((b) => {
+      batches.push(b);
+      if (batches.length === 1) {
+        const until = Date.now() + 30;
+        while (Date.now() < until); // JS (the simulator's thread) blocked for 30 periods
+      }
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    sub.unsubscribe();
+    dev.close();
+    const ks = batches.flatMap((b) => Array.from(b.deadlines));
+    const first = ks[0] ?? 0n;
+    const period = 1_000_000n;
+    const taken = ks.map((d) => Number((d - first) / period));
+    const last = taken[taken.length - 1] ?? 0;
+    const overruns = batches[batches.length - 1]?.overruns ?? 0;
+    // Every deadline up to the last sample was either sampled or counted.
+    expect(last + 1 - taken.length).toBeLessThanOrEqual(overruns);
+    expect(overruns).toBeGreaterThanOrEqual(20);
+    for (const b of batches) expect(b.times[0]! >= b.deadlines[0]!).toBe(true);
+    // Deadlines stay on the absolute grid after the skip.
+    for (const d of ks) expect((d - first) % period).toBe(0n);
+  });
+
   it("errors with ENOSYS on a backend without a sampler, saying what to use", () => {
     const sim = simulate({ behaviour: registerFile() });
     const bare: Backend = {
