@@ -271,7 +271,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
   const p99Ratios: number[] = [];
   // snapshot-latency: what 4 snapshot registers add to the p50 service span
   // (wake-up -> acked, where the reads are), one figure per adjacent pair of
-  // runs with and without them, several short pairs per round, so a change
+  // runs with and without them, several pairs per round, so a change
   // of load between runs moves few pairs and the median over pairs drops it.
   // rxuio's runs are serviced() with the ack and no re-arm (JS unmasks).
   const pairsPerRound = 3;
