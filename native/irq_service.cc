@@ -255,14 +255,13 @@ bool IrqService::ServiceWake(Slot& slot, short revents) {
   const size_t n = static_cast<size_t>(r) / sizeof(int32_t);
 
   // The plan: registers, ack, re-arm, in the order a C handler does them.
-  double values[kMaxRegisters];
-  uint64_t ack_from = 0;
+  // Values are kept as read (at most 32 bits) and become doubles for JS only
+  // after `servicedAt`: the conversion is no part of servicing the device.
+  uint32_t values[kMaxRegisters];
   for (size_t i = 0; i < reads_.size(); i++) {
-    const uint64_t v = VolatileRead(data_ + reads_[i].offset, reads_[i].bytes);
-    if (static_cast<long>(i) == ack_from_) ack_from = v;
-    if (i < visible_) values[i] = static_cast<double>(v);
+    values[i] = static_cast<uint32_t>(VolatileRead(data_ + reads_[i].offset, reads_[i].bytes));
   }
-  if (has_ack_) VolatileWrite(data_ + ack_.offset, ack_.bytes, ack_from_ >= 0 ? ack_from : ack_value_);
+  if (has_ack_) VolatileWrite(data_ + ack_.offset, ack_.bytes, ack_from_ >= 0 ? values[ack_from_] : ack_value_);
   bool ok = true;
   if (rearm_ == Rearm::kIrqcontrol) {
     const int32_t on = 1;
@@ -301,7 +300,8 @@ bool IrqService::ServiceWake(Slot& slot, short revents) {
     slot.missed[at] = count_.Advance(pending[e]) - 1;
     slot.times[at] = woke;
     slot.serviced[at] = serviced;
-    std::copy_n(values, visible_, slot.values.data() + at * visible_);
+    double* out = slot.values.data() + at * visible_;
+    for (size_t i = 0; i < visible_; i++) out[i] = values[i];
   }
   return ok;
 }

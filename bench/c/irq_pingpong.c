@@ -8,7 +8,11 @@
  * 4 registers (id, liveness, status, irq status: what onInterrupt
  * snapshots), ack it (write 0x64) and unmask INTx (clear bit 0x400 of the PCI
  * command register through <config>, sysfs device/config), timing each round
- * trip with CLOCK_MONOTONIC. Prints {"latencies": [ns...], "missed": M}.
+ * trip with CLOCK_MONOTONIC. Prints {"latencies": [ns...], "service": [ns...],
+ * "missed": M}: "service" is poll returned -> acked, the part of each round
+ * trip where the snapshot reads happen, without the wake-up before it and the
+ * unmask after it (both vary by more than 4 reads cost); rxuio's serviced()
+ * with no re-arm stamps the same two points (IrqSnapshot.time, servicedAt).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -73,6 +77,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	uint64_t *latencies = calloc(rounds, sizeof(*latencies));
+	uint64_t *service = calloc(rounds, sizeof(*service));
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int32_t count, last = -1;
 	uint32_t values[4], sink = 0;
@@ -84,15 +89,26 @@ int main(int argc, char **argv)
 		uint64_t start = now_ns();
 
 		bar[EDU_IRQ_RAISE / 4] = 1;
-		if (poll(&pfd, 1, 5000) != 1 || read(fd, &count, 4) != 4) {
+		if (poll(&pfd, 1, 5000) != 1) {
 			fprintf(stderr, "irq_pingpong: no interrupt in round %ld\n", i);
+			return 1;
+		}
+		uint64_t woke = now_ns();
+
+		if (read(fd, &count, 4) != 4) {
+			perror("read");
 			return 1;
 		}
 		for (int r = 0; r < nregs; r++)
 			values[r] = bar[snapshot_offsets[r] / 4];
 		bar[EDU_IRQ_ACK / 4] = 1;
+		uint64_t acked = now_ns();
+
 		unmask(config);
-		latencies[i] = now_ns() - start;
+		uint64_t end = now_ns();
+
+		latencies[i] = end - start;
+		service[i] = acked - woke;
 		if (last != -1 && count - last > 1)
 			missed += count - last - 1;
 		last = count;
@@ -102,6 +118,9 @@ int main(int argc, char **argv)
 	printf("{\"missed\": %ld, \"sink\": %" PRIu32 ", \"latencies\": [", missed, sink);
 	for (long i = 0; i < rounds; i++)
 		printf("%s%" PRIu64, i ? "," : "", latencies[i]);
+	printf("], \"service\": [");
+	for (long i = 0; i < rounds; i++)
+		printf("%s%" PRIu64, i ? "," : "", service[i]);
 	printf("]}\n");
 	return 0;
 }

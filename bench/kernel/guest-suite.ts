@@ -129,10 +129,21 @@ function rxuioPingPong(
   });
 }
 
-/** Latencies of one serviced ping-pong: the round trip C times, and when JS heard of it. */
+/**
+ * Latencies of one ping-pong (rxuio or C): the round trip, its part after the
+ * wake-up, and (rxuio) when JS heard of it.
+ */
 interface ServicedTrips {
   /** Raise -> wake -> ack -> unmask: servicedAt - start, exactly C's timed span. */
   readonly serviced: number[];
+  /**
+   * Wake-up -> acked: servicedAt - time of a plan without re-arm (the service
+   * thread's stamps right after poll() returned and after the ack), the span
+   * C's "service" times between the same two points. The snapshot reads
+   * happen in it; the wake-up before it and the unmask after it, which vary
+   * by more than 4 reads cost, are not in it. Empty for other plans.
+   */
+  readonly service: number[];
   /** Raise -> the subscriber running (the JS delivery of the same events). */
   readonly delivered: number[];
 }
@@ -146,9 +157,10 @@ function servicedPingPong(
   dev: UioDevice,
   source: Observable<ServicedEvent>,
   rounds: number,
+  rearmFromJs = false,
 ): Promise<ServicedTrips> {
   const region = dev.region(0);
-  const trips: ServicedTrips = { serviced: [], delivered: [] };
+  const trips: ServicedTrips = { serviced: [], service: [], delivered: [] };
   let missed = 0;
   let start = 0n;
   const raise = (): void => {
@@ -162,6 +174,10 @@ function servicedPingPong(
         if (done) return;
         trips.delivered.push(Number(process.hrtime.bigint() - start));
         trips.serviced.push(Number(event.servicedAt - start));
+        if (rearmFromJs) {
+          trips.service.push(Number(event.servicedAt - event.time));
+          dev.irq.setEnabled(true);
+        }
         missed += event.missed;
         if (trips.serviced.length < rounds) return raise();
         done = true;
@@ -176,18 +192,25 @@ function servicedPingPong(
   });
 }
 
-/** edu's plan: ack with 1 (as irq_pingpong.c does) and unmask INTx; optionally the 4 snapshot registers. */
-function eduServiced(dev: UioDevice, snapshot: boolean): Observable<ServicedEvent> {
+/**
+ * edu's plan: ack with 1 (as irq_pingpong.c does) and unmask INTx (unless
+ * the caller re-arms from JS); optionally the 4 snapshot registers.
+ */
+function eduServiced(dev: UioDevice, snapshot: boolean, rearm = true): Observable<ServicedEvent> {
   return serviced(dev, {
     ...(snapshot ? { snapshot: EDU_SNAPSHOT } : {}),
     ack: { register: { region: 0, offset: EDU_IRQ_ACK, width: 32 }, value: 1 },
-    rearm: true,
+    rearm,
     // One vCPU: without it the thread waits for the JS thread to block.
     realtime: true,
   });
 }
 
-async function cPingPong(dev: UioDevice, rounds: number, registers: number): Promise<number[]> {
+async function cPingPong(
+  dev: UioDevice,
+  rounds: number,
+  registers: number,
+): Promise<Omit<ServicedTrips, "delivered">> {
   const out = await runC("irq_pingpong", [
     dev.info.devicePath,
     join(dev.info.sysfsPath, "device", "config"),
@@ -195,6 +218,25 @@ async function cPingPong(dev: UioDevice, rounds: number, registers: number): Pro
     registers,
   ]);
   assert.equal(numberOf(out, "missed"), 0, "the C ping-pong missed nothing");
+  const spans = (key: string): number[] => {
+    const values = out[key];
+    assert.ok(
+      Array.isArray(values) && values.every((v) => typeof v === "number"),
+      `the C ping-pong printed "${key}" as numbers`,
+    );
+    return values as number[];
+  };
+  return { serviced: spans("latencies"), service: spans("service") };
+}
+
+/** The diagnostic irq_pingpong_threaded.c: C with serviced()'s threads, same latency span. */
+async function cThreadedPingPong(dev: UioDevice, rounds: number): Promise<number[]> {
+  const out = await runC("irq_pingpong_threaded", [
+    dev.info.devicePath,
+    join(dev.info.sysfsPath, "device", "config"),
+    rounds,
+  ]);
+  assert.equal(numberOf(out, "missed"), 0, "the threaded C ping-pong missed nothing");
   const latencies = out["latencies"];
   assert.ok(Array.isArray(latencies) && latencies.every((v) => typeof v === "number"));
   return latencies as number[];
@@ -214,26 +256,35 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
   // rxuio is the serviced path (ack and unmask on the native service
   // thread). Diagnostics, not metrics: "delivered" is raise -> subscriber
   // of the same serviced run, "jsAck" the old path where the subscriber of
-  // interrupts() acks and unmasks from JS.
-  const kinds = ["rxuio", "c", "rxuioSnap", "cSnap", "jsAck"] as const;
+  // interrupts() acks and unmasks from JS, "cThreaded" C with serviced()'s
+  // design (bench/c/irq_pingpong_threaded.c): against C it prices the second
+  // thread, against rxuio what Node.js and rxuio add.
+  const kinds = ["rxuio", "c", "jsAck", "cThreaded"] as const;
   const all: Record<(typeof kinds)[number] | "delivered", number[]> = {
     rxuio: [],
     c: [],
-    rxuioSnap: [],
-    cSnap: [],
     jsAck: [],
+    cThreaded: [],
     delivered: [],
   };
   const p50Ratios: number[] = [];
   const p99Ratios: number[] = [];
-  // What 4 snapshot registers add to the p50 round trip, per round and side.
+  // snapshot-latency: what 4 snapshot registers add to the p50 service span
+  // (wake-up -> acked, where the reads are), one figure per adjacent pair of
+  // runs with and without them, several pairs per round, so a change
+  // of load between runs moves few pairs and the median over pairs drops it.
+  // rxuio's runs are serviced() with the ack and no re-arm (JS unmasks).
+  const pairsPerRound = 3;
+  const pairTrips = trips;
   const addedRxuio: number[] = [];
   const addedC: number[] = [];
   // Warm-up: JIT, page cache of the C binary, first-touch of the BAR.
   await servicedPingPong(dev, eduServiced(dev, false), quick ? 100 : 1000);
-  await servicedPingPong(dev, eduServiced(dev, true), quick ? 100 : 1000);
+  await servicedPingPong(dev, eduServiced(dev, true, false), quick ? 100 : 1000, true);
   await rxuioPingPong(dev, interrupts(dev), quick ? 100 : 500);
   await cPingPong(dev, 100, 0);
+  const serviceP50 = (run: { readonly service: readonly number[] }): number =>
+    percentile(sorted(run.service), 50);
   for (let round = 0; round < rounds; round++) {
     if (profile && round === 0) {
       await profiled(
@@ -247,17 +298,15 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
         () => rxuioPingPong(dev, interrupts(dev), trips),
       );
     }
-    const servicedRun = async (snapshot: boolean): Promise<number[]> => {
-      const run = await servicedPingPong(dev, eduServiced(dev, snapshot), trips);
-      if (!snapshot) all.delivered.push(...run.delivered);
-      return run.serviced;
-    };
     const runs: Record<(typeof kinds)[number], () => Promise<number[]>> = {
-      rxuio: () => servicedRun(false),
-      c: () => cPingPong(dev, trips, 0),
-      rxuioSnap: () => servicedRun(true),
-      cSnap: () => cPingPong(dev, trips, 4),
+      rxuio: async () => {
+        const run = await servicedPingPong(dev, eduServiced(dev, false), trips);
+        all.delivered.push(...run.delivered);
+        return run.serviced;
+      },
+      c: async () => (await cPingPong(dev, trips, 0)).serviced,
       jsAck: () => rxuioPingPong(dev, interrupts(dev), trips),
+      cThreaded: () => cThreadedPingPong(dev, trips),
     };
     const mine: Partial<Record<(typeof kinds)[number], number[]>> = {};
     // Rotate the order so no variant always runs first or last.
@@ -270,12 +319,31 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
     const ours = sorted(mine.rxuio ?? []);
     const theirs = sorted(mine.c ?? []);
     p50Ratios.push(percentile(ours, 50) / percentile(theirs, 50));
-    addedRxuio.push(percentile(sorted(mine.rxuioSnap ?? []), 50) - percentile(ours, 50));
-    addedC.push(percentile(sorted(mine.cSnap ?? []), 50) - percentile(theirs, 50));
     p99Ratios.push(percentile(ours, 99) / percentile(theirs, 99));
+    for (let pair = 0; pair < pairsPerRound; pair++) {
+      // Which of the two runs goes first alternates too.
+      const snapFirst = (round + pair) % 2 === 1;
+      const cRuns = snapFirst
+        ? [await cPingPong(dev, pairTrips, 4), await cPingPong(dev, pairTrips, 0)]
+        : [await cPingPong(dev, pairTrips, 0), await cPingPong(dev, pairTrips, 4)];
+      const snapRxuio = (): Promise<ServicedTrips> =>
+        servicedPingPong(dev, eduServiced(dev, true, false), pairTrips, true);
+      const bareRxuio = (): Promise<ServicedTrips> =>
+        servicedPingPong(dev, eduServiced(dev, false, false), pairTrips, true);
+      const rxuioRuns = snapFirst
+        ? [await snapRxuio(), await bareRxuio()]
+        : [await bareRxuio(), await snapRxuio()];
+      const [cBare, cSnap] = snapFirst ? [cRuns[1], cRuns[0]] : [cRuns[0], cRuns[1]];
+      const [rBare, rSnap] = snapFirst
+        ? [rxuioRuns[1], rxuioRuns[0]]
+        : [rxuioRuns[0], rxuioRuns[1]];
+      assert.ok(cBare && cSnap && rBare && rSnap);
+      addedC.push(serviceP50(cSnap) - serviceP50(cBare));
+      addedRxuio.push(serviceP50(rSnap) - serviceP50(rBare));
+    }
     t.log(
-      `round ${round}: p50 rxuio ${percentile(ours, 50)} ns (+${addedRxuio[round]} with snapshot), ` +
-        `C ${percentile(theirs, 50)} ns (+${addedC[round]})`,
+      `round ${round}: p50 rxuio ${percentile(ours, 50)} ns, C ${percentile(theirs, 50)} ns; ` +
+        `snapshot adds rxuio ${addedRxuio.slice(-pairsPerRound).join("/")} ns, C ${addedC.slice(-pairsPerRound).join("/")} ns`,
     );
   }
   const s = Object.fromEntries(
@@ -296,7 +364,8 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
       note:
         `${method}; C = bench/c/irq_pingpong.c; max rxuio ${max(s.rxuio)} ns, C ${max(s.c)} ns (histogram: irq-latency.svg). ` +
         `Diagnostics (not the metric): JS delivery of the same serviced events (raise -> subscriber) p50 ${percentile(s.delivered, 50)} ns, p99 ${percentile(s.delivered, 99)} ns; ` +
-        `the old path, interrupts() with the subscriber acking and unmasking from JS, p50 ${percentile(s.jsAck, 50)} ns, p99 ${percentile(s.jsAck, 99)} ns`,
+        `the old path, interrupts() with the subscriber acking and unmasking from JS, p50 ${percentile(s.jsAck, 50)} ns, p99 ${percentile(s.jsAck, 99)} ns; ` +
+        `C with serviced()'s design (a SCHED_FIFO service thread, bench/c/irq_pingpong_threaded.c: the cost of the second thread on one vCPU) p50 ${percentile(s.cThreaded, 50)} ns, p99 ${percentile(s.cThreaded, 99)} ns`,
     }),
     metric({
       name: "irq-latency-p99",
@@ -305,7 +374,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
       reference: percentile(s.c, 99),
       ratio: median(p99Ratios),
       target: { ratio: { op: "<=", value: 2 } },
-      note: `${method}; max rxuio ${max(s.rxuio)} ns, C ${max(s.c)} ns; diagnostics: JS delivery p99 ${percentile(s.delivered, 99)} ns, old JS-ack path p99 ${percentile(s.jsAck, 99)} ns`,
+      note: `${method}; max rxuio ${max(s.rxuio)} ns, C ${max(s.c)} ns; diagnostics: JS delivery p99 ${percentile(s.delivered, 99)} ns, old JS-ack path p99 ${percentile(s.jsAck, 99)} ns, threaded C p99 ${percentile(s.cThreaded, 99)} ns`,
     }),
     snapshotC > 0 && snapshotRxuio > 0
       ? metric({
@@ -314,7 +383,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
           rxuio: snapshotRxuio,
           reference: snapshotC,
           target: { ratio: { op: "<=", value: 1.2 } },
-          note: `p50 round trip added by reading 4 registers at wake-up (serviced() with the 4 registers in its plan vs without; C with vs without the reads), median over the ${rounds} rounds of irq-latency; per round rxuio ${addedRxuio.join("/")} ns, C ${addedC.join("/")} ns`,
+          note: `p50 added by reading 4 registers at wake-up to the service span, wake-up -> acked (rxuio: servicedAt - time of serviced() with ack and no re-arm, the 4 registers in its plan vs not; C: poll returned -> acked, with vs without the reads), median over ${addedC.length} adjacent pairs of runs of ${pairTrips} round trips (${pairsPerRound} per round of irq-latency); per pair rxuio ${addedRxuio.join("/")} ns, C ${addedC.join("/")} ns`,
         })
       : metric({
           name: "snapshot-latency",
@@ -324,7 +393,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
           ratio: null,
           target: { ratio: { op: "<=", value: 1.2 } },
           // A difference of two noisy medians at or below zero is noise, not a speed-up: no ratio, no verdict.
-          note: `added p50 latency at or below zero (median over rounds: rxuio ${snapshotRxuio} ns, C ${snapshotC} ns; per round rxuio ${addedRxuio.join("/")}, C ${addedC.join("/")}): lost in the round-trip noise of this run, so no ratio`,
+          note: `added p50 service span (wake-up -> acked) at or below zero (median over pairs of runs: rxuio ${snapshotRxuio} ns, C ${snapshotC} ns; per pair rxuio ${addedRxuio.join("/")}, C ${addedC.join("/")}): lost in the noise of this run, so no ratio`,
         }),
   ];
   send({ results, histogram: latencyHistogram(all.rxuio, all.c) });

@@ -58,6 +58,7 @@ export async function kernelBenchmarks(context: BenchContext): Promise<KernelBen
     CReference.build(context.projectDir, "irq_pingpong"),
     CReference.build(context.projectDir, "vadc_consumer"),
     CReference.build(context.projectDir, "sampler_loop"),
+    CReference.build(context.projectDir, "irq_pingpong_threaded"),
   ]);
   const cDir = pingpong.binary.slice(0, pingpong.binary.lastIndexOf("/"));
   context.log("kernel: booting one guest for every kernel benchmark (TCG: minutes, not seconds)");

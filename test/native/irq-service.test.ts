@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, openSync, readFileSync, readdirSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readdirSync, writeFileSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { monotonicNow } from "../../src/native/binding.js";
@@ -100,6 +100,27 @@ describe("NativeIrqService", () => {
     await recorder.until(() => recorder.events.length === 1);
     expect(recorder.events[0]?.values).toEqual([0x010000ed, 0x5]);
     expect(word(registers, 0x64, 4)).toBe(0x5);
+  });
+
+  it("delivers register values unsigned and exact at every width, top bit set, and writes one back exactly", async () => {
+    writeFileSync(registers, Buffer.from([0x0d, 0xf0, 0xed, 0xfe]), { flag: "r+" });
+    const recorder = new EventRecorder();
+    start(
+      {
+        region: region(),
+        snapshot: [
+          { offset: 0x00, width: 32 },
+          { offset: 0x02, width: 16 },
+          { offset: 0x03, width: 8 },
+        ],
+        ack: { offset: 0x64, width: 32, from: { offset: 0x00, width: 32 } },
+      },
+      recorder,
+    );
+    writer()(1);
+    await recorder.until(() => recorder.events.length === 1);
+    expect(recorder.events[0]?.values).toEqual([0xfeedf00d, 0xfeed, 0xfe]);
+    expect(word(registers, 0x64, 4)).toBe(0xfeedf00d);
   });
 
   it("acks from a register it does not deliver, and with a constant of the register's width", async () => {
