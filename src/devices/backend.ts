@@ -90,8 +90,8 @@ export type ServiceAck =
 /**
  * What the backend does at each interrupt before JS sees it: read the
  * snapshot registers, write the ack, re-arm the line. A real device runs it
- * on a native service thread, so the device is serviced at C speed whatever
- * JS is doing; JS still gets every event, `count`/`missed` exact. Registers
+ * on a native service thread, so the device is serviced in native code
+ * whatever JS is doing; JS still gets every event, `count`/`missed` exact. Registers
  * of a plan are at most 32 bits wide and in one map.
  */
 export interface ServicePlan {

@@ -49,8 +49,9 @@ const location = (r: SnapshotSource): SnapshotRegister => ("snapshot" in r ? r.s
  * Interrupts serviced by a declared plan before JS sees them: at each
  * interrupt the backend reads `snapshot`, writes `ack` and re-arms the line.
  * On a real device a native thread does it the moment the interrupt
- * arrives, so the device is acked and unmasked at C speed whatever JS is
- * doing; the simulator runs the same plan. JS still gets every event, with
+ * arrives, so the device is acked and unmasked in native code whatever JS
+ * is doing (see docs/streams.md for what the extra thread costs on one
+ * CPU); the simulator runs the same plan. JS still gets every event, with
  * `count`/`missed` exact: if JS falls far behind, the thread stops
  * servicing (the line stays masked) and the interrupts it did not take show
  * as `missed`.
