@@ -21,6 +21,25 @@ export function readAtWidth(region: Region, offset: number, width: Width): numbe
 }
 
 /**
+ * A read of `width` bits at `offset` with the width chosen now, once: for
+ * paths that read the same register per interrupt or per sample.
+ */
+export function readerAtWidth(region: Region, offset: number, width: 8 | 16 | 32): () => number;
+export function readerAtWidth(region: Region, offset: number, width: Width): () => number | bigint;
+export function readerAtWidth(region: Region, offset: number, width: Width): () => number | bigint {
+  switch (width) {
+    case 8:
+      return () => region.read8(offset);
+    case 16:
+      return () => region.read16(offset);
+    case 32:
+      return () => region.read32(offset);
+    case 64:
+      return () => region.read64(offset);
+  }
+}
+
+/**
  * Write `width` bits at `offset`. A narrower write takes the value as a
  * number; the region itself refuses one that does not fit (ERANGE).
  */

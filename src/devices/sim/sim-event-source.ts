@@ -11,7 +11,7 @@ import type {
   ServicePlan,
   SnapshotRegister,
 } from "../backend.js";
-import { readAtWidth, writeAtWidth } from "../region-width.js";
+import { readAtWidth, readerAtWidth, writeAtWidth } from "../region-width.js";
 import { InlineWakes, type InlineWake } from "./inline-wakes.js";
 import type { IrqLine } from "./irq-line.js";
 import type { SimClock } from "./sim-clock.js";
@@ -87,19 +87,6 @@ type ServiceStep = (values: readonly (number | bigint)[]) => void;
 
 /** Reads one snapshot register at wake-up. */
 type SnapshotReader = () => number | bigint;
-
-function snapshotReader(region: Region, { offset, width }: SnapshotRegister): SnapshotReader {
-  switch (width) {
-    case 8:
-      return () => region.read8(offset);
-    case 16:
-      return () => region.read16(offset);
-    case 32:
-      return () => region.read32(offset);
-    case 64:
-      return () => region.read64(offset);
-  }
-}
 
 /**
  * One queue for every simulated device on queueScheduler, as queueScheduler
@@ -189,7 +176,7 @@ export class SimEventSource implements EventSource {
           },
         );
       }
-      return snapshotReader(region, reg);
+      return readerAtWidth(region, reg.offset, reg.width);
     });
     const { service } = options;
     if (service && this.watches.some((w) => w.service)) {

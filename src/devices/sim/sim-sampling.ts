@@ -10,6 +10,7 @@ import {
   type SampledRegister,
   type SamplerRun,
 } from "../register-sampling.js";
+import { readerAtWidth } from "../region-width.js";
 import type { SimClock } from "./sim-clock.js";
 
 export interface SimSamplingOptions {
@@ -57,7 +58,7 @@ export class SimSampling implements RegisterSampling {
     // Fail now, as the native sampler validates its read list, and without
     // reading: a read can have side effects (a FIFO pop) in a behaviour.
     for (const register of checked.registers) checkPlace(region, register, devicePath);
-    const readers = checked.registers.map((r) => sampleReader(region, r));
+    const readers = checked.registers.map((r) => readerAtWidth(region, r.offset, r.width));
     const run = new SimSamplerRun(this.options, readers, hz, batch, listener, () =>
       this.#runs.delete(run),
     );
@@ -91,17 +92,6 @@ function checkPlace(region: Region, { offset, width }: SampledRegister, devicePa
       path: devicePath,
       hint: `Use an offset that is a multiple of ${bytes}`,
     });
-  }
-}
-
-function sampleReader(region: Region, { offset, width }: SampledRegister): SampleReader {
-  switch (width) {
-    case 8:
-      return () => region.read8(offset);
-    case 16:
-      return () => region.read16(offset);
-    case 32:
-      return () => region.read32(offset);
   }
 }
 
