@@ -168,11 +168,31 @@ export function servicedEduTests(driver: EduDriverName): GuestSuite {
           };
           check();
         });
-        assert.deepEqual(
-          events.map((e) => [e.count, e.missed]),
-          Array.from({ length: blockedFor }, (_, i) => [before + 1 + i, 0]),
-          "every interrupt is its own event, none missed",
-        );
+        if (driver === "uio_pci_generic") {
+          // Only the thread's ack let the loop above go on, so it took every
+          // interrupt on its own before the next was raised.
+          assert.deepEqual(
+            events.map((e) => [e.count, e.missed]),
+            Array.from({ length: blockedFor }, (_, i) => [before + 1 + i, 0]),
+            "every interrupt is its own event, none missed",
+          );
+        } else {
+          // uio_edu's kernel handler acks by itself, so the loop above may
+          // raise the next interrupt before the thread has read the count
+          // (seen in CI): the thread then takes several at once, and the
+          // accounting must still be exact — counts in order, ending at the
+          // kernel's, and every interrupt either an event or a missed one.
+          assert.ok(
+            events.every((e, i) => i === 0 || e.count > (events[i - 1] as ServicedEvent).count),
+            "counts in order",
+          );
+          assert.equal(
+            events.at(-1)?.count,
+            before + blockedFor,
+            "the last event is the kernel's count",
+          );
+          assert.equal(accounted(), blockedFor, "events + missed = the interrupts raised");
+        }
       },
 
     [`${driver}: a consumer that never frees the queue makes the thread stop servicing; the loss is exact in missed`]:
