@@ -73,6 +73,19 @@ export function samplePeriodNs(hz: number): number {
   return Math.round(1e9 / hz);
 }
 
+/** The ERANGE both samplers give for registers in a map the device lacks. */
+export function noSuchSampledMap(
+  devicePath: string,
+  map: number,
+  maps: readonly number[],
+): RxuioError {
+  return new RxuioError("ERANGE", `${devicePath} has no map ${map}`, {
+    value: map,
+    path: devicePath,
+    hint: `Use one of maps ${maps.join(", ")}`,
+  });
+}
+
 /**
  * The checks every backend's sampler makes before starting, so a call that
  * fails on a real device fails the same way on the simulator: a rate in

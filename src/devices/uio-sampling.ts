@@ -2,6 +2,7 @@ import { RxuioError } from "../errors.js";
 import type { SnapshotRegister } from "./backend.js";
 import {
   checkSampling,
+  noSuchSampledMap,
   type RegisterSampling,
   type SampleListener,
   type SamplerRun,
@@ -43,11 +44,11 @@ export class UioSampling implements RegisterSampling {
     );
     const map = info.maps.find((m) => m.index === mapIndex);
     if (!map) {
-      throw new RxuioError("ERANGE", `${info.devicePath} has no map ${mapIndex}`, {
-        value: mapIndex,
-        path: info.devicePath,
-        hint: `Use one of maps ${info.maps.map((m) => m.index).join(", ")}`,
-      });
+      throw noSuchSampledMap(
+        info.devicePath,
+        mapIndex,
+        info.maps.map((m) => m.index),
+      );
     }
     if (!io.startSampler) {
       throw new RxuioError("ENOSYS", `${info.devicePath} has no native sampler`, {

@@ -4,6 +4,7 @@ import type { Region, SnapshotRegister } from "../backend.js";
 import {
   SAMPLER_SLOTS,
   checkSampling,
+  noSuchSampledMap,
   samplePeriodNs,
   type RegisterSampling,
   type SampleListener,
@@ -49,11 +50,11 @@ export class SimSampling implements RegisterSampling {
     const checked = checkSampling(registers, hz, batch, devicePath);
     const region = regions[checked.map];
     if (!region) {
-      throw new RxuioError("ERANGE", `${devicePath} has no map ${checked.map}`, {
-        value: checked.map,
-        path: devicePath,
-        hint: `Use one of maps ${regions.map((r) => r.index).join(", ")}`,
-      });
+      throw noSuchSampledMap(
+        devicePath,
+        checked.map,
+        regions.map((r) => r.index),
+      );
     }
     // Fail now, as the native sampler validates its read list, and without
     // reading: a read can have side effects (a FIFO pop) in a behaviour.
