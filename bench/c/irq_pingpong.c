@@ -13,6 +13,8 @@
  * trip where the snapshot reads happen, without the wake-up before it and the
  * unmask after it (both vary by more than 4 reads cost); rxuio's serviced()
  * with no re-arm stamps the same two points (IrqSnapshot.time, servicedAt).
+ * "starts" are the rounds' start stamps (CLOCK_MONOTONIC ns), stored after
+ * the timed span, for placing them in an ftrace trace (RXUIO_BENCH_TRACE).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -78,6 +80,7 @@ int main(int argc, char **argv)
 	}
 	uint64_t *latencies = calloc(rounds, sizeof(*latencies));
 	uint64_t *service = calloc(rounds, sizeof(*service));
+	uint64_t *starts = calloc(rounds, sizeof(*starts));
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int32_t count, last = -1;
 	uint32_t values[4], sink = 0;
@@ -109,6 +112,7 @@ int main(int argc, char **argv)
 
 		latencies[i] = end - start;
 		service[i] = acked - woke;
+		starts[i] = start;
 		if (last != -1 && count - last > 1)
 			missed += count - last - 1;
 		last = count;
@@ -121,6 +125,9 @@ int main(int argc, char **argv)
 	printf("], \"service\": [");
 	for (long i = 0; i < rounds; i++)
 		printf("%s%" PRIu64, i ? "," : "", service[i]);
+	printf("], \"starts\": [");
+	for (long i = 0; i < rounds; i++)
+		printf("%s%" PRIu64, i ? "," : "", starts[i]);
 	printf("]}\n");
 	return 0;
 }

@@ -14,7 +14,7 @@
  * rxuio's servicedAt - raise. Against irq_pingpong it prices the design (a
  * second thread, so a context switch per interrupt on one CPU); against
  * rxuio, what Node.js and rxuio add on top. Prints {"latencies": [ns...],
- * "missed": M}.
+ * "missed": M, "starts": [ns...]} (the start stamps, for RXUIO_BENCH_TRACE).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -122,6 +122,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	uint64_t *latencies = calloc(rounds, sizeof(*latencies));
+	uint64_t *starts = calloc(rounds, sizeof(*starts));
 	int32_t last = -1;
 	long missed = 0;
 	pthread_t thread;
@@ -142,6 +143,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		latencies[i] = serviced_at - start;
+		starts[i] = start;
 		if (last != -1 && serviced_count - last > 1)
 			missed += serviced_count - last - 1;
 		last = serviced_count;
@@ -153,6 +155,9 @@ int main(int argc, char **argv)
 	printf("{\"missed\": %ld, \"latencies\": [", missed);
 	for (long i = 0; i < rounds; i++)
 		printf("%s%" PRIu64, i ? "," : "", latencies[i]);
+	printf("], \"starts\": [");
+	for (long i = 0; i < rounds; i++)
+		printf("%s%" PRIu64, i ? "," : "", starts[i]);
 	printf("]}\n");
 	return 0;
 }

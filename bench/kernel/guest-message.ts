@@ -28,4 +28,6 @@ export const BENCH_ENV = {
    * the latency benchmarks alone while working on them); unset runs all.
    */
   only: "RXUIO_BENCH_ONLY",
+  /** "1": ftrace timelines of IRQ round trips in the guest log (irq-trace.ts); a diagnostic. */
+  trace: "RXUIO_BENCH_TRACE",
 } as const;

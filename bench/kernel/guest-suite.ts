@@ -22,6 +22,7 @@ import { median, percentile } from "../rounds.js";
 import { BENCH_ENV, BENCH_LINE_PREFIX, type GuestBenchMessage } from "./guest-message.js";
 import { latencyHistogram } from "./latency-histogram.js";
 import { profiled } from "./guest-profile.js";
+import { startTrace, tripTimeline } from "./irq-trace.js";
 import {
   SAMPLER_HZ,
   cJitterRun,
@@ -42,6 +43,7 @@ const exec = promisify(execFile);
 const cDir = process.env[BENCH_ENV.cDir] ?? "";
 const quick = process.env[BENCH_ENV.quick] === "1";
 const profile = process.env[BENCH_ENV.profile] === "1";
+const trace = process.env[BENCH_ENV.trace] === "1";
 
 const EDU_IRQ_RAISE = 0x60;
 const EDU_IRQ_ACK = 0x64;
@@ -146,6 +148,8 @@ interface ServicedTrips {
   readonly service: number[];
   /** Raise -> the subscriber running (the JS delivery of the same events). */
   readonly delivered: number[];
+  /** Each trip's start stamp (CLOCK_MONOTONIC ns), to place it in a trace. */
+  readonly starts: number[];
 }
 
 /**
@@ -160,7 +164,7 @@ function servicedPingPong(
   rearmFromJs = false,
 ): Promise<ServicedTrips> {
   const region = dev.region(0);
-  const trips: ServicedTrips = { serviced: [], service: [], delivered: [] };
+  const trips: ServicedTrips = { serviced: [], service: [], delivered: [], starts: [] };
   let missed = 0;
   let start = 0n;
   const raise = (): void => {
@@ -174,6 +178,7 @@ function servicedPingPong(
         if (done) return;
         trips.delivered.push(Number(process.hrtime.bigint() - start));
         trips.serviced.push(Number(event.servicedAt - start));
+        trips.starts.push(Number(start));
         if (rearmFromJs) {
           trips.service.push(Number(event.servicedAt - event.time));
           dev.irq.setEnabled(true);
@@ -226,20 +231,56 @@ async function cPingPong(
     );
     return values as number[];
   };
-  return { serviced: spans("latencies"), service: spans("service") };
+  return { serviced: spans("latencies"), service: spans("service"), starts: spans("starts") };
 }
 
 /** The diagnostic irq_pingpong_threaded.c: C with serviced()'s threads, same latency span. */
-async function cThreadedPingPong(dev: UioDevice, rounds: number): Promise<number[]> {
+async function cThreadedPingPong(
+  dev: UioDevice,
+  rounds: number,
+): Promise<{ serviced: number[]; starts: number[] }> {
   const out = await runC("irq_pingpong_threaded", [
     dev.info.devicePath,
     join(dev.info.sysfsPath, "device", "config"),
     rounds,
   ]);
   assert.equal(numberOf(out, "missed"), 0, "the threaded C ping-pong missed nothing");
-  const latencies = out["latencies"];
-  assert.ok(Array.isArray(latencies) && latencies.every((v) => typeof v === "number"));
-  return latencies as number[];
+  const numbers = (key: string): number[] => {
+    const values = out[key];
+    assert.ok(Array.isArray(values) && values.every((v) => typeof v === "number"));
+    return values as number[];
+  };
+  return { serviced: numbers("latencies"), starts: numbers("starts") };
+}
+
+/**
+ * RXUIO_BENCH_TRACE=1: ftrace over a few dozen round trips of serviced(),
+ * threaded C and C, printed as per-step timelines (irq-trace.ts).
+ */
+async function traceIrqLatency(t: GuestTestContext, dev: UioDevice): Promise<void> {
+  const trips = 60;
+  const traced = async (
+    title: string,
+    run: () => Promise<{ serviced: number[]; starts: number[] }>,
+  ): Promise<void> => {
+    const recording = startTrace();
+    let text = "";
+    let result: { serviced: number[]; starts: number[] };
+    try {
+      result = await run();
+    } finally {
+      text = recording.stop();
+    }
+    const spans = result.starts.map((start, i) => ({
+      start,
+      end: start + (result.serviced[i] ?? 0),
+    }));
+    // The first trips warm the trace buffer's pages; the timeline is of the rest.
+    for (const line of tripTimeline(title, text, spans.slice(10))) t.log(line);
+  };
+  await traced("trace serviced()", () => servicedPingPong(dev, eduServiced(dev, false), trips));
+  await traced("trace threaded C", () => cThreadedPingPong(dev, trips));
+  await traced("trace C", () => cPingPong(dev, trips, 0));
 }
 
 function sorted(values: readonly number[]): number[] {
@@ -283,6 +324,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
   await servicedPingPong(dev, eduServiced(dev, true, false), quick ? 100 : 1000, true);
   await rxuioPingPong(dev, interrupts(dev), quick ? 100 : 500);
   await cPingPong(dev, 100, 0);
+  if (trace) await traceIrqLatency(t, dev);
   const serviceP50 = (run: { readonly service: readonly number[] }): number =>
     percentile(sorted(run.service), 50);
   for (let round = 0; round < rounds; round++) {
@@ -306,7 +348,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
       },
       c: async () => (await cPingPong(dev, trips, 0)).serviced,
       jsAck: () => rxuioPingPong(dev, interrupts(dev), trips),
-      cThreaded: () => cThreadedPingPong(dev, trips),
+      cThreaded: async () => (await cThreadedPingPong(dev, trips)).serviced,
     };
     const mine: Partial<Record<(typeof kinds)[number], number[]>> = {};
     // Rotate the order so no variant always runs first or last.

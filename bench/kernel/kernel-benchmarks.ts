@@ -74,6 +74,7 @@ export async function kernelBenchmarks(context: BenchContext): Promise<KernelBen
       // The guest has its own environment: pass the profiling switch through.
       [BENCH_ENV.profile]: process.env[BENCH_ENV.profile] === "1" ? "1" : "0",
       [BENCH_ENV.only]: process.env[BENCH_ENV.only] ?? "",
+      [BENCH_ENV.trace]: process.env[BENCH_ENV.trace] === "1" ? "1" : "0",
     },
     runTimeoutMs: 1_200_000,
   });

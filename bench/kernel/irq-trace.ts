@@ -1,0 +1,181 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { median } from "../rounds.js";
+
+/**
+ * A diagnostic of the IRQ latency benchmark (RXUIO_BENCH_TRACE=1, never on
+ * by default): ftrace in the guest over a few dozen round trips, turned into
+ * a per-step timeline (raise -> IRQ handler -> wake-up -> switch -> syscalls
+ * -> serviced) so rxuio's path and the C references' can be compared step by
+ * step. The trace clock is "mono", the clock of process.hrtime and of the
+ * service thread's stamps, so a trip's own start and end stamps place it in
+ * the trace. ftrace prints microseconds, and each traced event costs time in
+ * the guest: the offsets show where time goes, not the untraced latency.
+ */
+const TRACEFS = "/sys/kernel/tracing";
+const EVENTS = [
+  "sched/sched_switch",
+  "sched/sched_wakeup",
+  "irq/irq_handler_entry",
+  "irq/irq_handler_exit",
+  "raw_syscalls/sys_enter",
+  "raw_syscalls/sys_exit",
+] as const;
+
+/** x86_64 system call numbers seen on these paths; others print as their number. */
+const SYSCALLS: Readonly<Record<number, string>> = {
+  0: "read",
+  1: "write",
+  3: "close",
+  7: "poll",
+  9: "mmap",
+  10: "mprotect",
+  11: "munmap",
+  13: "rt_sigaction",
+  14: "rt_sigprocmask",
+  16: "ioctl",
+  17: "pread64",
+  18: "pwrite64",
+  39: "getpid",
+  186: "gettid",
+  202: "futex",
+  228: "clock_gettime",
+  232: "epoll_wait",
+  271: "ppoll",
+  281: "epoll_pwait",
+  284: "eventfd",
+  290: "eventfd2",
+  441: "epoll_pwait2",
+};
+
+function write(file: string, text: string): void {
+  writeFileSync(join(TRACEFS, file), text);
+}
+
+/** A round trip as its side stamped it: CLOCK_MONOTONIC ns before the raise and when serviced. */
+export interface TracedTrip {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Starts recording (mounting tracefs if needed); stop() returns the trace text. */
+export function startTrace(): { stop(): string } {
+  if (!existsSync(join(TRACEFS, "trace"))) {
+    mkdirSync(TRACEFS, { recursive: true });
+    execFileSync("mount", ["-t", "tracefs", "nodev", TRACEFS]);
+  }
+  write("tracing_on", "0");
+  write("trace_clock", "mono");
+  write("buffer_size_kb", "16384");
+  write("set_event", "");
+  for (const event of EVENTS) write(join("events", event, "enable"), "1");
+  write("trace", "");
+  write("tracing_on", "1");
+  return {
+    stop(): string {
+      write("tracing_on", "0");
+      const text = readFileSync(join(TRACEFS, "trace"), "utf8");
+      for (const event of EVENTS) write(join("events", event, "enable"), "0");
+      write("trace", "");
+      return text;
+    },
+  };
+}
+
+interface TraceEvent {
+  readonly ns: number;
+  readonly label: string;
+}
+
+// "  comm-tid  [000] d.h..  123.456789: event: fields"
+const LINE = /^\s*(.+)-(\d+)\s+\[\d+\]\s+\S+\s+(\d+)\.(\d{6}):\s+(\w+):\s*(.*)$/;
+
+/** The trace's events, labelled by step, with threads named by comm and order of appearance. */
+function parseTrace(text: string): TraceEvent[] {
+  const threads = new Map<string, string>();
+  const perComm = new Map<string, number>();
+  const thread = (comm: string, tid: string): string => {
+    const key = `${comm}-${tid}`;
+    let name = threads.get(key);
+    if (name === undefined) {
+      const k = perComm.get(comm) ?? 0;
+      perComm.set(comm, k + 1);
+      name = `${comm}#${k}`;
+      threads.set(key, name);
+    }
+    return name;
+  };
+  const events: TraceEvent[] = [];
+  for (const line of text.split("\n")) {
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const [, comm = "", tid = "", sec = "0", usec = "0", event = "", fields = ""] = m;
+    const ns = Number(sec) * 1e9 + Number(usec) * 1e3;
+    const who = tid === "0" ? "idle" : thread(comm.trim(), tid);
+    const field = (name: string): string => new RegExp(`${name}=(\\S+)`).exec(fields)?.[1] ?? "?";
+    let label: string;
+    switch (event) {
+      case "sys_enter":
+      case "sys_exit": {
+        const nr = Number(/NR (\d+)/.exec(fields)?.[1] ?? -1);
+        label = `${who} ${event === "sys_enter" ? ">" : "<"}${SYSCALLS[nr] ?? nr}`;
+        break;
+      }
+      case "irq_handler_entry":
+        label = `${who} irq${field("irq")}>`;
+        break;
+      case "irq_handler_exit":
+        label = `${who} irq${field("irq")}<`;
+        break;
+      case "sched_wakeup":
+        label = `wake ${field("pid") === "0" ? "idle" : thread(field("comm"), field("pid"))}`;
+        break;
+      case "sched_switch": {
+        const next =
+          field("next_pid") === "0" ? "idle" : thread(field("next_comm"), field("next_pid"));
+        label = `switch ${who}->${next}`;
+        break;
+      }
+      default:
+        label = `${who} ${event}`;
+    }
+    events.push({ ns, label });
+  }
+  return events;
+}
+
+/**
+ * The timeline of the trips' most common step sequence: each step's median
+ * offset from the trip's start stamp (us), then how many trips followed it
+ * and the other sequences' counts.
+ */
+export function tripTimeline(title: string, text: string, trips: readonly TracedTrip[]): string[] {
+  const events = parseTrace(text);
+  const bySequence = new Map<string, number[][]>();
+  for (const trip of trips) {
+    // The trace prints microseconds: widen the window by one on each side.
+    const inTrip = events.filter((e) => e.ns >= trip.start - 1e3 && e.ns <= trip.end + 1e3);
+    const key = inTrip.map((e) => e.label).join(" | ");
+    const offsets = [...inTrip.map((e) => e.ns - trip.start), trip.end - trip.start];
+    const runs = bySequence.get(key) ?? [];
+    runs.push(offsets);
+    bySequence.set(key, runs);
+  }
+  const ranked = [...bySequence].sort((a, b) => b[1].length - a[1].length);
+  const [top] = ranked;
+  if (top === undefined) return [`${title}: no trips`];
+  const [key, runs] = top;
+  const labels = key === "" ? [] : key.split(" | ");
+  const lines = [
+    `${title}: ${runs.length} of ${trips.length} trips in this sequence (${ranked.length} sequences); median offset from the start stamp, us:`,
+  ];
+  const at = (i: number): string => (median(runs.map((r) => r[i] ?? 0)) / 1e3).toFixed(1);
+  lines.push(`  ${"0.0".padStart(7)} start stamp (before the raise)`);
+  labels.forEach((label, i) => lines.push(`  ${at(i).padStart(7)} ${label}`));
+  lines.push(`  ${at(labels.length).padStart(7)} end stamp (serviced)`);
+  for (const [other, otherRuns] of ranked.slice(1, 4)) {
+    lines.push(`  other sequence x${otherRuns.length}: ${other}`);
+  }
+  return lines;
+}
