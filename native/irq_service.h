@@ -27,13 +27,20 @@
 // A failure (POLLERR/EOF on unplug, a refused config write...) is delivered
 // after the events before it, and ends the thread. stop() and process exit
 // join the thread; nothing it uses is released before that.
+//
+// With `eventLoop` the same plan runs without a thread: a uv_poll handle in
+// the main loop services each wake-up in its callback, then hands the batch
+// to JS directly. No context switch per interrupt (on one CPU that is most
+// of the thread's cost), but servicing waits for JS to return to the loop.
 #pragma once
 
 #include <napi.h>
+#include <uv.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -57,19 +64,21 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   //           reads are delivered; the rest are read only for the ack),
   //           ack?: { offset, width, value?: number, from?: index into reads },
   //           rearm: "none" | "irqcontrol" | "pci-intx", configPath?,
-  //           realtime?: 0..99 (SCHED_FIFO priority of the thread; 0 = normal) }
+  //           realtime?: 0..99 (SCHED_FIFO priority of the thread; 0 = normal),
+  //           eventLoop?: boolean (service in the main loop; no thread, no realtime) }
   //   onBatch(counts: Int32Array, missed: Uint32Array, times: BigUint64Array,
   //           servicedAt: BigUint64Array, values: Float64Array) on the JS thread
   //   onError(error) at most once, after the last batch
   explicit IrqService(const Napi::CallbackInfo& info);
   ~IrqService() override;
 
- private:
-  enum class Rearm { kNone, kIrqcontrol, kPciIntx };
   struct Register {
     size_t offset;
     size_t bytes;
   };
+
+ private:
+  enum class Rearm { kNone, kIrqcontrol, kPciIntx };
   struct Slot {
     std::vector<int32_t> counts;
     std::vector<uint32_t> missed;
@@ -102,6 +111,12 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   void FailCoded(const char* code, const std::string& message, const char* syscall);
 
   static void Deliver(Napi::Env env, Napi::Function on_batch, IrqService* self, size_t* item);
+  // onBatch's arguments: the slot copied into fresh typed arrays; the slot is free again.
+  void TakeBatch(Napi::Env env, Slot& slot, napi_value (&args)[5]);
+  Napi::Error FailureError(Napi::Env env) const;
+  // Event-loop mode: the poll callback, and closing the handle (idempotent).
+  static void OnPoll(uv_poll_t* handle, int status, int events);
+  void CloseLoop();
   void Stop(const Napi::CallbackInfo& info);
   void StopThread();
   static void StopAtExit(void* self);
@@ -121,6 +136,8 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   size_t mapped_ = 0;
   volatile uint8_t* data_ = nullptr;
   std::vector<Register> reads_;
+  // The width (bytes) every read shares, or 0 for a plan mixing widths.
+  size_t uniform_bytes_ = 0;
   size_t visible_ = 0;
   bool has_ack_ = false;
   Register ack_{0, 0};
@@ -139,6 +156,14 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   std::thread thread_;
   Napi::FunctionReference on_error_;
   Napi::TypedThreadSafeFunction<IrqService, size_t, Deliver> tsfn_;
+
+  bool on_loop_ = false;
+  // Freed by its close callback, which may run after this object is gone.
+  uv_poll_t* poll_ = nullptr;
+  // Whether the open handle holds a reference to the JS object.
+  bool loop_ref_ = false;
+  Napi::FunctionReference on_batch_;
+  std::unique_ptr<Napi::AsyncContext> async_context_;
 };
 
 }  // namespace rxuio

@@ -104,7 +104,17 @@ export interface ServicePlan {
    * CAP_SYS_NICE or RLIMIT_RTPRIO, EACCES otherwise). The simulator ignores it.
    */
   readonly realtime?: boolean;
+  /**
+   * Where a real device's plan runs: "service" (default), its own native
+   * thread; "event-loop", natively in the main loop's poll callback, with no
+   * thread (no context switch per interrupt, but servicing waits for JS to
+   * return to the loop; realtime does not apply). The simulator ignores it.
+   */
+  readonly thread?: ServiceRunner;
 }
+
+/** Where a service plan runs; see {@link ServicePlan.thread}. */
+export type ServiceRunner = "service" | "event-loop";
 
 export interface EventWatchOptions {
   /** Registers to read at each wake-up; the batch then carries IrqSnapshots. */

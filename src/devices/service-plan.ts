@@ -84,5 +84,6 @@ export function nativeServicePlan(watch: ServicedWatch): NativeServicePlan {
     // The lowest realtime priority: above every normal thread, below the
     // kernel's own interrupt threads (50).
     ...(plan.realtime === true ? { realtime: 1 } : {}),
+    ...(plan.thread === "event-loop" ? { eventLoop: true } : {}),
   };
 }

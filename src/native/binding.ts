@@ -115,6 +115,8 @@ export interface IrqServicePlanHandle {
   readonly configPath?: string;
   /** SCHED_FIFO priority of the thread, 1..99; absent or 0 = normal scheduling. */
   readonly realtime?: number;
+  /** Service in the main loop's poll callback instead of a thread (no realtime then). */
+  readonly eventLoop?: boolean;
 }
 
 /** A running interrupt service thread as the addon sees it; see native/irq_service.h. */

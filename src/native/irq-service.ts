@@ -43,6 +43,12 @@ export interface NativeServicePlan {
    * an RLIMIT_RTPRIO allowance; refused with EACCES otherwise.
    */
   readonly realtime?: number;
+  /**
+   * Run the plan in the main loop's poll callback instead of on a thread:
+   * no context switch per interrupt, but servicing waits for JS to return
+   * to the loop. Exclusive with `realtime` (EINVAL).
+   */
+  readonly eventLoop?: boolean;
 }
 
 /** The values of every event of a plan without snapshot registers. */
@@ -101,6 +107,7 @@ export class NativeIrqService {
       rearm: plan.rearm.kind,
       ...(plan.rearm.kind === "pci-intx" ? { configPath: plan.rearm.configPath } : {}),
       ...(plan.realtime === undefined ? {} : { realtime: plan.realtime }),
+      ...(plan.eventLoop === true ? { eventLoop: true } : {}),
     };
     const k = snapshot.length;
     const path = plan.eventPath;

@@ -10,7 +10,15 @@ import { countBytes, expectCode, scratchDir, scratchFifo, scratchFile } from "./
 
 const ADDON = fileURLToPath(new URL("../../build/Release/rxuio.node", import.meta.url));
 
-describe("NativeIrqService", () => {
+// Every behaviour holds both where the plan runs: on its own thread, and in
+// the event loop's poll callback (eventLoop); thread-only ones are marked.
+describe.each([
+  ["on its service thread", false],
+  ["in the event loop", true],
+])("NativeIrqService %s", (_where, eventLoop) => {
+  /** A test of the service thread itself (priority, stalls): registered for the thread only. */
+  const threadOnly = eventLoop ? (_name: string, _fn: () => unknown) => undefined : it;
+
   let scratch: ReturnType<typeof scratchDir>;
   let fifo: string;
   let registers: string;
@@ -40,7 +48,7 @@ describe("NativeIrqService", () => {
 
   function start(plan: Partial<NativeServicePlan>, recorder: EventRecorder): NativeIrqService {
     const service = NativeIrqService.start(
-      { eventPath: fifo, rearm: { kind: "none" }, ...plan },
+      { eventPath: fifo, rearm: { kind: "none" }, ...(eventLoop ? { eventLoop } : {}), ...plan },
       recorder.onEvents,
       recorder.onError,
     );
@@ -211,7 +219,7 @@ describe("NativeIrqService", () => {
     );
   });
 
-  it("stops servicing while JS holds every batch, then delivers everything, in order, with nothing dropped", async () => {
+  threadOnly("stops servicing while JS holds every batch, then delivers everything, in order, with nothing dropped", async () => {
     const recorder = new EventRecorder();
     const service = start({ baseline: 0 }, recorder);
     const raise = writer();
@@ -235,7 +243,7 @@ describe("NativeIrqService", () => {
     expect(recorder.batches.length).toBeLessThan(total / 2);
   });
 
-  it("runs the thread SCHED_FIFO when asked, or reports the refusal as EACCES", async () => {
+  threadOnly("runs the thread SCHED_FIFO when asked, or reports the refusal as EACCES", async () => {
     const recorder = new EventRecorder();
     expectCode(() => start({ realtime: 100 }, recorder), "ERANGE");
     start({ realtime: 1 }, recorder);
@@ -257,6 +265,18 @@ describe("NativeIrqService", () => {
       expect(recorder.events.map((e) => e.count)).toEqual([1]);
     }
   });
+
+  if (eventLoop) {
+    it("starts no thread, and refuses a realtime priority (there is no thread to raise)", async () => {
+      const threads = readdirSync("/proc/self/task").length;
+      const recorder = new EventRecorder();
+      start({}, recorder);
+      writer()(1);
+      await recorder.until(() => recorder.events.length === 1);
+      expect(readdirSync("/proc/self/task")).toHaveLength(threads);
+      expect(expectCode(() => start({ realtime: 1 }, new EventRecorder()), "EINVAL").message).toMatch(/no thread/);
+    });
+  }
 
   it("stop() joins the waiting thread; later interrupts are not serviced", async () => {
     const recorder = new EventRecorder();
@@ -280,7 +300,7 @@ describe("NativeIrqService", () => {
     const script = (stop: boolean) => `
       const addon = require(${JSON.stringify(ADDON)});
       let service = new addon.IrqService(
-        { eventPath: ${JSON.stringify(fifo)}, reads: [], visible: 0, rearm: "none" },
+        { eventPath: ${JSON.stringify(fifo)}, reads: [], visible: 0, rearm: "none", eventLoop: ${eventLoop} },
         () => {}, () => {});
       ${stop ? "service.stop(); service = undefined; globalThis.gc();" : "setTimeout(() => process.exit(0), 50);"}
     `;

@@ -1,5 +1,11 @@
 import type { Observable } from "rxjs";
-import type { Backend, IrqSnapshot, ServicePlan, SnapshotRegister } from "../../devices/backend.js";
+import type {
+  Backend,
+  IrqSnapshot,
+  ServicePlan,
+  ServiceRunner,
+  SnapshotRegister,
+} from "../../devices/backend.js";
 import type { Access } from "../../devices/registers/register-spec.js";
 import { RxuioError } from "../../errors.js";
 import { untilAborted } from "../until-aborted.js";
@@ -34,6 +40,15 @@ export interface ServicedOptions {
    * the stream errors with EACCES otherwise). Ignored by the simulator.
    */
   readonly realtime?: boolean;
+  /**
+   * Where the plan runs on a real device: "service" (default) on its own
+   * native thread, serviced the moment the interrupt arrives; "event-loop"
+   * natively in the main loop's poll callback: no thread and no context
+   * switch per interrupt (on one CPU the cheaper round trip when JS is idle
+   * between interrupts), but an interrupt waits for JS to return to the
+   * loop. Not with `realtime` (EINVAL). Ignored by the simulator.
+   */
+  readonly thread?: ServiceRunner;
   /** Completes this subscriber's stream when aborted. */
   readonly signal?: AbortSignal;
 }
@@ -95,6 +110,7 @@ export function serviced(
         }),
     ...(options.rearm === undefined ? {} : { rearm: options.rearm }),
     ...(options.realtime === undefined ? {} : { realtime: options.realtime }),
+    ...(options.thread === undefined ? {} : { thread: options.thread }),
   };
   return (
     eventWatch(

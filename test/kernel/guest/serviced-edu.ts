@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { lastValueFrom, throwError, timeout, toArray, type Observable } from "rxjs";
+import type { ServiceRunner } from "../../../src/devices/backend.js";
 import type { BoundRegisters } from "../../../src/devices/registers/define-registers.js";
 import { eduRegisters } from "../../../src/devices/registers/maps/edu.js";
 import { UioDevice } from "../../../src/devices/uio-device.js";
@@ -46,7 +47,14 @@ async function openEdu(
 }
 
 /** The plan each driver needs: uio_pci_generic leaves the ack to user space, uio_edu acks itself. */
-function eduServiced(driver: EduDriverName, dev: UioDevice, regs: EduRegisters, realtime = false) {
+function eduServiced(
+  driver: EduDriverName,
+  dev: UioDevice,
+  regs: EduRegisters,
+  realtime = false,
+  thread: ServiceRunner = "service",
+) {
+  const where = thread === "service" ? { realtime } : { thread };
   return serviced(
     dev,
     driver === "uio_pci_generic"
@@ -54,9 +62,9 @@ function eduServiced(driver: EduDriverName, dev: UioDevice, regs: EduRegisters, 
           snapshot: [regs.irqStatus],
           ack: { register: regs.ack, from: regs.irqStatus },
           rearm: true,
-          realtime,
+          ...where,
         }
-      : { rearm: true, realtime },
+      : { rearm: true, ...where },
   ).pipe(
     timeout({
       each: HANG_GUARD_MS,
@@ -125,6 +133,40 @@ export function servicedEduTests(driver: EduDriverName): GuestSuite {
         assert.equal(regs.irqStatus.read(), 0, "everything was acked");
       },
     },
+
+    [`${driver}: serviced() in the event loop handles 1,000 ping-pong interrupts natively with zero missed`]:
+      {
+        timeoutMs: 300_000,
+        run: async (t) => {
+          const { dev, regs } = await openEdu(t, driver);
+          const rounds = 1_000;
+          const before = kernelCount(dev);
+          const events = await pingPong(
+            eduServiced(driver, dev, regs, false, "event-loop"),
+            regs,
+            rounds,
+          );
+          assert.equal(events.length, rounds);
+          assert.equal(
+            events.reduce((sum, e) => sum + e.missed, 0),
+            0,
+            "missed summed over all events",
+          );
+          assert.equal(events[0]?.count, before + 1);
+          const gaps = events.slice(1).filter((e, i) => e.count !== (events[i]?.count ?? 0) + 1);
+          assert.deepEqual(gaps, [], "every event is the next count");
+          assert.equal(kernelCount(dev) - before, rounds, "the kernel counted exactly 1,000");
+          for (const e of events) assert.ok(e.servicedAt >= e.time, "serviced after the wake-up");
+          if (driver === "uio_pci_generic") {
+            assert.deepEqual(
+              [...new Set(events.map((e) => e.values[0]))],
+              [PING],
+              "status read at each wake-up",
+            );
+          }
+          assert.equal(regs.irqStatus.read(), 0, "everything was acked");
+        },
+      },
 
     [`${driver}: interrupts taken while JS is blocked are serviced by the thread and delivered afterwards`]:
       async (t) => {
