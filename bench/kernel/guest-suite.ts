@@ -6,7 +6,12 @@ import { promisify } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { map, type Observable, type Subscription } from "rxjs";
-import type { IrqEvent, Region, SnapshotRegister } from "../../src/devices/backend.js";
+import type {
+  IrqEvent,
+  Region,
+  ServiceRunner,
+  SnapshotRegister,
+} from "../../src/devices/backend.js";
 import { UioDevice } from "../../src/devices/uio-device.js";
 import { decodeSample } from "../../src/streams/operators/decode-sample.js";
 import { watermark } from "../../src/streams/operators/watermark.js";
@@ -201,13 +206,19 @@ function servicedPingPong(
  * edu's plan: ack with 1 (as irq_pingpong.c does) and unmask INTx (unless
  * the caller re-arms from JS); optionally the 4 snapshot registers.
  */
-function eduServiced(dev: UioDevice, snapshot: boolean, rearm = true): Observable<ServicedEvent> {
+function eduServiced(
+  dev: UioDevice,
+  snapshot: boolean,
+  rearm = true,
+  thread: ServiceRunner = "service",
+): Observable<ServicedEvent> {
   return serviced(dev, {
     ...(snapshot ? { snapshot: EDU_SNAPSHOT } : {}),
     ack: { register: { region: 0, offset: EDU_IRQ_ACK, width: 32 }, value: 1 },
     rearm,
     // One vCPU: without it the thread waits for the JS thread to block.
-    realtime: true,
+    // (In the event loop there is no thread to raise.)
+    ...(thread === "service" ? { realtime: true } : { thread }),
   });
 }
 
@@ -258,7 +269,7 @@ async function cThreadedPingPong(
  * threaded C and C, printed as per-step timelines (irq-trace.ts).
  */
 async function traceIrqLatency(t: GuestTestContext, dev: UioDevice): Promise<void> {
-  const trips = 60;
+  const trips = 400;
   const traced = async (
     title: string,
     run: () => Promise<{ serviced: number[]; starts: number[] }>,
@@ -279,6 +290,9 @@ async function traceIrqLatency(t: GuestTestContext, dev: UioDevice): Promise<voi
     for (const line of tripTimeline(title, text, spans.slice(10))) t.log(line);
   };
   await traced("trace serviced()", () => servicedPingPong(dev, eduServiced(dev, false), trips));
+  await traced("trace serviced() in the event loop", () =>
+    servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), trips),
+  );
   await traced("trace threaded C", () => cThreadedPingPong(dev, trips));
   await traced("trace C", () => cPingPong(dev, trips, 0));
 }
@@ -300,8 +314,9 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
   // interrupts() acks and unmasks from JS, "cThreaded" C with serviced()'s
   // design (bench/c/irq_pingpong_threaded.c): against C it prices the second
   // thread, against rxuio what Node.js and rxuio add.
-  const kinds = ["rxuio", "c", "jsAck", "cThreaded"] as const;
+  const kinds = ["rxuio", "c", "jsAck", "cThreaded", "loop"] as const;
   const all: Record<(typeof kinds)[number] | "delivered", number[]> = {
+    loop: [],
     rxuio: [],
     c: [],
     jsAck: [],
@@ -321,6 +336,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
   const addedC: number[] = [];
   // Warm-up: JIT, page cache of the C binary, first-touch of the BAR.
   await servicedPingPong(dev, eduServiced(dev, false), quick ? 100 : 1000);
+  await servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), quick ? 100 : 1000);
   await servicedPingPong(dev, eduServiced(dev, true, false), quick ? 100 : 1000, true);
   await rxuioPingPong(dev, interrupts(dev), quick ? 100 : 500);
   await cPingPong(dev, 100, 0);
@@ -349,6 +365,8 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
       c: async () => (await cPingPong(dev, trips, 0)).serviced,
       jsAck: () => rxuioPingPong(dev, interrupts(dev), trips),
       cThreaded: async () => (await cThreadedPingPong(dev, trips)).serviced,
+      loop: async () =>
+        (await servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), trips)).serviced,
     };
     const mine: Partial<Record<(typeof kinds)[number], number[]>> = {};
     // Rotate the order so no variant always runs first or last.
@@ -384,7 +402,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
       addedRxuio.push(serviceP50(rSnap) - serviceP50(rBare));
     }
     t.log(
-      `round ${round}: p50 rxuio ${percentile(ours, 50)} ns, C ${percentile(theirs, 50)} ns; ` +
+      `round ${round}: p50 rxuio ${percentile(ours, 50)} ns, C ${percentile(theirs, 50)} ns, event-loop ${percentile(sorted(mine.loop ?? []), 50)} ns, threaded C ${percentile(sorted(mine.cThreaded ?? []), 50)} ns; ` +
         `snapshot adds rxuio ${addedRxuio.slice(-pairsPerRound).join("/")} ns, C ${addedC.slice(-pairsPerRound).join("/")} ns`,
     );
   }
@@ -407,7 +425,8 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
         `${method}; C = bench/c/irq_pingpong.c; max rxuio ${max(s.rxuio)} ns, C ${max(s.c)} ns (histogram: irq-latency.svg). ` +
         `Diagnostics (not the metric): JS delivery of the same serviced events (raise -> subscriber) p50 ${percentile(s.delivered, 50)} ns, p99 ${percentile(s.delivered, 99)} ns; ` +
         `the old path, interrupts() with the subscriber acking and unmasking from JS, p50 ${percentile(s.jsAck, 50)} ns, p99 ${percentile(s.jsAck, 99)} ns; ` +
-        `C with serviced()'s design (a SCHED_FIFO service thread, bench/c/irq_pingpong_threaded.c: the cost of the second thread on one vCPU) p50 ${percentile(s.cThreaded, 50)} ns, p99 ${percentile(s.cThreaded, 99)} ns`,
+        `C with serviced()'s design (a SCHED_FIFO service thread, bench/c/irq_pingpong_threaded.c: the cost of the second thread on one vCPU) p50 ${percentile(s.cThreaded, 50)} ns, p99 ${percentile(s.cThreaded, 99)} ns; ` +
+        `serviced() with thread: "event-loop" (the same plan run natively in the main loop's poll callback, no second thread) p50 ${percentile(s.loop, 50)} ns, p99 ${percentile(s.loop, 99)} ns`,
     }),
     metric({
       name: "irq-latency-p99",

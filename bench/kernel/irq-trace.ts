@@ -167,15 +167,17 @@ export function tripTimeline(title: string, text: string, trips: readonly Traced
   if (top === undefined) return [`${title}: no trips`];
   const [key, runs] = top;
   const labels = key === "" ? [] : key.split(" | ");
+  const totals = trips.map((trip) => trip.end - trip.start);
   const lines = [
-    `${title}: ${runs.length} of ${trips.length} trips in this sequence (${ranked.length} sequences); median offset from the start stamp, us:`,
+    `${title}: p50 ${(median(totals) / 1e3).toFixed(1)} us over ${trips.length} traced trips; ${runs.length} in this sequence (${ranked.length} sequences); median offset from the start stamp, us:`,
   ];
   const at = (i: number): string => (median(runs.map((r) => r[i] ?? 0)) / 1e3).toFixed(1);
   lines.push(`  ${"0.0".padStart(7)} start stamp (before the raise)`);
   labels.forEach((label, i) => lines.push(`  ${at(i).padStart(7)} ${label}`));
   lines.push(`  ${at(labels.length).padStart(7)} end stamp (serviced)`);
-  for (const [other, otherRuns] of ranked.slice(1, 4)) {
-    lines.push(`  other sequence x${otherRuns.length}: ${other}`);
+  for (const [other, otherRuns] of ranked.slice(1, 6)) {
+    const p50 = median(otherRuns.map((r) => r[r.length - 1] ?? 0)) / 1e3;
+    lines.push(`  other sequence x${otherRuns.length}, p50 ${p50.toFixed(1)} us: ${other}`);
   }
   return lines;
 }
