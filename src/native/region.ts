@@ -42,8 +42,11 @@ let handleOf: (region: NativeRegion) => RegionHandle;
  * register-window.ts), so the JIT can inline them into the caller's loop:
  * an N-API call per read would cost some 50 ns. Anything the fast path does
  * not accept (closed, out of range, misaligned, not a number) goes to the
- * native call, so errors are the addon's, exactly. Writes stay native: a
- * volatile store of exactly the width, with the value checked in C++.
+ * native call, so errors are the addon's, exactly. Writes of 8 to 32 bits
+ * store through the same window when the offset and value are ones the
+ * native write takes (an N-API call costs several microseconds on an
+ * emulated CPU, where it delayed raising an interrupt); everything else, and
+ * 64-bit writes, take the native call.
  */
 export class NativeRegion implements Region, Disposable {
   // The window of the region open() is constructing, for the field
@@ -58,6 +61,9 @@ export class NativeRegion implements Region, Disposable {
   readonly #at16 = (NativeRegion.#opening as RegisterWindow).at16;
   readonly #at32 = (NativeRegion.#opening as RegisterWindow).at32;
   readonly #at64 = (NativeRegion.#opening as RegisterWindow).at64;
+  readonly #store8 = (NativeRegion.#opening as RegisterWindow).store8;
+  readonly #store16 = (NativeRegion.#opening as RegisterWindow).store16;
+  readonly #store32 = (NativeRegion.#opening as RegisterWindow).store32;
   readonly #handle: RegionHandle;
   readonly #path: string;
   readonly index: number;
@@ -90,7 +96,7 @@ export class NativeRegion implements Region, Disposable {
     try {
       const { Region: RegionCtor } = addon();
       const handle = new RegionCtor(path, fileOffset, inPageOffset, length, writable, copyViews);
-      NativeRegion.#opening = registerWindow(handle.window(), inPageOffset);
+      NativeRegion.#opening = registerWindow(handle.window(), inPageOffset, writable);
       try {
         return new NativeRegion(handle, path, index, name);
       } finally {
@@ -224,7 +230,53 @@ export class NativeRegion implements Region, Disposable {
     }
   }
 
+  // The write fast paths: the offset test of the reads plus an explicit
+  // bound (a typed-array store past the end is silently dropped, not an
+  // error), and only integer values in [-2^(W-1), 2^W), exactly the range
+  // the native write accepts (negatives as two's complement, which is what
+  // the typed-array store makes of them too). The store is one width-exact
+  // store in every V8 tier; V8 neither drops it nor moves it past a later
+  // load through another mapping of the same memory, which
+  // test/native/region-writes.test.ts checks in optimised code.
+
   write8(offset: number, value: number): void {
+    if (typeof offset === "number" && typeof value === "number") {
+      const index = offset >>> 0;
+      if (index === offset && index < this.#store8.length && (((value << 24) >> 24) === value || (value & 0xff) === value)) {
+        this.#store8[index] = value;
+        return;
+      }
+    }
+    this.#nativeWrite8(offset, value);
+  }
+
+  write16(offset: number, value: number): void {
+    if (typeof offset === "number" && typeof value === "number") {
+      const index = offset >>> 1;
+      if (
+        index * 2 === offset &&
+        index < this.#store16.length &&
+        (((value << 16) >> 16) === value || (value & 0xffff) === value)
+      ) {
+        this.#store16[index] = value;
+        return;
+      }
+    }
+    this.#nativeWrite16(offset, value);
+  }
+
+  write32(offset: number, value: number): void {
+    if (typeof offset === "number" && typeof value === "number") {
+      const index = offset >>> 2;
+      if (index * 4 === offset && index < this.#store32.length && ((value | 0) === value || value >>> 0 === value)) {
+        this.#store32[index] = value;
+        return;
+      }
+    }
+    this.#nativeWrite32(offset, value);
+  }
+
+  #nativeWrite8(offset: number, value: number): void {
     try {
       this.#handle.write8(offset, value);
     } catch (err) {
@@ -232,7 +284,7 @@ export class NativeRegion implements Region, Disposable {
     }
   }
 
-  write16(offset: number, value: number): void {
+  #nativeWrite16(offset: number, value: number): void {
     try {
       this.#handle.write16(offset, value);
     } catch (err) {
@@ -240,7 +292,7 @@ export class NativeRegion implements Region, Disposable {
     }
   }
 
-  write32(offset: number, value: number): void {
+  #nativeWrite32(offset: number, value: number): void {
     try {
       this.#handle.write32(offset, value);
     } catch (err) {

@@ -23,6 +23,14 @@ export interface RegisterWindow {
   readonly at16: Uint16Array;
   readonly at32: Uint32Array;
   readonly at64: BigUint64Array;
+  /**
+   * What register writes store through: the same arrays over a writable
+   * mapping, empty ones over a read-only mapping (a store there would fault:
+   * the native call reports EACCES instead).
+   */
+  readonly store8: Uint8Array;
+  readonly store16: Uint16Array;
+  readonly store32: Uint32Array;
 }
 
 /**
@@ -30,16 +38,27 @@ export interface RegisterWindow {
  * first byte lies `inPageOffset` bytes into a page; with no buffer (external
  * buffers refused) every array is empty.
  */
-export function registerWindow(buffer: ArrayBuffer | undefined, inPageOffset: number): RegisterWindow {
+export function registerWindow(
+  buffer: ArrayBuffer | undefined,
+  inPageOffset: number,
+  writable: boolean,
+): RegisterWindow {
   if (buffer === undefined) {
-    return { at8: new Uint8Array(0), at16: new Uint16Array(0), at32: new Uint32Array(0), at64: new BigUint64Array(0) };
+    const none = { at8: new Uint8Array(0), at16: new Uint16Array(0), at32: new Uint32Array(0) };
+    return { ...none, at64: new BigUint64Array(0), store8: none.at8, store16: none.at16, store32: none.at32 };
   }
   const elements = (width: number): number =>
     inPageOffset % width === 0 && (width < 8 || WORD_IS_64_BITS) ? Math.floor(buffer.byteLength / width) : 0;
+  const at8 = new Uint8Array(buffer, 0, elements(1));
+  const at16 = new Uint16Array(buffer, 0, elements(2));
+  const at32 = new Uint32Array(buffer, 0, elements(4));
   return {
-    at8: new Uint8Array(buffer, 0, elements(1)),
-    at16: new Uint16Array(buffer, 0, elements(2)),
-    at32: new Uint32Array(buffer, 0, elements(4)),
+    at8,
+    at16,
+    at32,
     at64: new BigUint64Array(buffer, 0, elements(8)),
+    store8: writable ? at8 : new Uint8Array(0),
+    store16: writable ? at16 : new Uint16Array(0),
+    store32: writable ? at32 : new Uint32Array(0),
   };
 }
