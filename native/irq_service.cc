@@ -497,24 +497,37 @@ void IrqService::OnPoll(uv_poll_t* handle, int status, int events) {
   // Held for this callback: JS may stop() the service from onBatch.
   Napi::Object recv = self->Value();
   Slot& slot = self->slots_[0];
-  bool ok = true;
-  if (status < 0) {
-    self->Fail(-status, "poll", self->event_path_);
-    ok = false;
-  } else {
-    ok = self->ServiceWake(slot, (events & UV_DISCONNECT) != 0 ? POLLHUP : 0);
-  }
+  short revents = (events & UV_DISCONNECT) != 0 ? POLLHUP : 0;
   try {
-    if (slot.count > 0) {
-      napi_value args[5];
-      self->TakeBatch(env, slot, args);
-      self->on_batch_.MakeCallback(recv, {args[0], args[1], args[2], args[3], args[4]}, *self->async_context_);
-    }
-    if (!ok && self->running_ && self->poll_ != nullptr) {
-      // As the thread ends on a failure: no more wake-ups; stop() releases the rest.
-      self->CloseLoop();
-      Napi::Error error = self->FailureError(env);
-      self->on_error_.MakeCallback(recv, {error.Value()}, *self->async_context_);
+    // After a batch, read the count again before going back to the loop: an
+    // interrupt raised meanwhile (from onBatch, as a ping-pong does, or in a
+    // burst) is serviced at once, not after the loop's other phases and an
+    // epoll_wait. The first read that finds nothing (EAGAIN) ends it; the
+    // bound leaves timers and other I/O their turn under a flood.
+    for (int turn = 0; turn < kLoopTurns; turn++) {
+      bool ok = true;
+      if (status < 0) {
+        self->Fail(-status, "poll", self->event_path_);
+        ok = false;
+      } else {
+        ok = self->ServiceWake(slot, revents);
+      }
+      const bool serviced = slot.count > 0;
+      if (serviced) {
+        napi_value args[5];
+        self->TakeBatch(env, slot, args);
+        self->on_batch_.MakeCallback(recv, {args[0], args[1], args[2], args[3], args[4]}, *self->async_context_);
+      }
+      if (!self->running_ || self->poll_ == nullptr) return;  // stopped from onBatch
+      if (!ok) {
+        // As the thread ends on a failure: no more wake-ups; stop() releases the rest.
+        self->CloseLoop();
+        Napi::Error error = self->FailureError(env);
+        self->on_error_.MakeCallback(recv, {error.Value()}, *self->async_context_);
+        return;
+      }
+      if (!serviced) return;
+      revents = 0;
     }
   } catch (const Napi::Error& e) {
     // A throwing listener is the application's uncaught exception; it must not unwind through libuv.

@@ -55,6 +55,8 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   static constexpr size_t kSlots = 8;
   static constexpr size_t kSlotEvents = 256;
   static constexpr size_t kMaxRegisters = 64;
+  // Event-loop mode: most wake-ups one poll callback services back to back.
+  static constexpr int kLoopTurns = 64;
 
   static Napi::Function Define(Napi::Env env);
 

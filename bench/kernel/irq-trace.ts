@@ -175,6 +175,21 @@ export function tripTimeline(title: string, text: string, trips: readonly Traced
   lines.push(`  ${"0.0".padStart(7)} start stamp (before the raise)`);
   labels.forEach((label, i) => lines.push(`  ${at(i).padStart(7)} ${label}`));
   lines.push(`  ${at(labels.length).padStart(7)} end stamp (serviced)`);
+  // What happens between trips (after one's end stamp, before the next's
+  // start): work of the side's own threads that the span does not time but
+  // may leave the CPU's caches and TLB colder for the next trip.
+  const between = new Map<string, number>();
+  for (let i = 1; i < trips.length; i++) {
+    const from = (trips[i - 1] as TracedTrip).end;
+    const to = (trips[i] as TracedTrip).start;
+    for (const e of events)
+      if (e.ns > from && e.ns < to) between.set(e.label, (between.get(e.label) ?? 0) + 1);
+  }
+  const gaps = Math.max(1, trips.length - 1);
+  const busiest = [...between].sort((x, y) => y[1] - x[1]).slice(0, 14);
+  lines.push(
+    `  between trips, per trip: ${busiest.map(([label, n]) => `${label} x${(n / gaps).toFixed(2)}`).join(", ")}`,
+  );
   for (const [other, otherRuns] of ranked.slice(1, 6)) {
     const p50 = median(otherRuns.map((r) => r[r.length - 1] ?? 0)) / 1e3;
     lines.push(`  other sequence x${otherRuns.length}, p50 ${p50.toFixed(1)} us: ${other}`);

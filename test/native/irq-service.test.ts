@@ -276,6 +276,33 @@ describe.each([
       expect(readdirSync("/proc/self/task")).toHaveLength(threads);
       expect(expectCode(() => start({ realtime: 1 }, new EventRecorder()), "EINVAL").message).toMatch(/no thread/);
     });
+
+    it("services an interrupt raised from onBatch before the loop moves on, each in its own batch, none missed", async () => {
+      let raise: (...counts: number[]) => void = () => undefined;
+      const seen: { count: number; missed: number; immediateRan: boolean }[] = [];
+      let immediateRan = false;
+      const done = new Promise<void>((resolve, reject) => {
+        const service = NativeIrqService.start(
+          { eventPath: fifo, rearm: { kind: "none" }, eventLoop: true, baseline: 0 },
+          (events) => {
+            for (const e of events) seen.push({ count: e.count, missed: e.missed, immediateRan });
+            if (seen.length === 1) setImmediate(() => (immediateRan = true));
+            if (seen.length < 5) raise(seen.length + 1);
+            else resolve();
+          },
+          reject,
+        );
+        cleanups.push(() => service.stop());
+      });
+      // The writer's open waits for the service's reader.
+      raise = writer();
+      raise(1);
+      await done;
+      // The loop's check phase (setImmediate) had no turn between them.
+      expect(seen).toEqual([1, 2, 3, 4, 5].map((count) => ({ count, missed: 0, immediateRan: false })));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(immediateRan).toBe(true);
+    });
   }
 
   it("stop() joins the waiting thread; later interrupts are not serviced", async () => {
