@@ -33,4 +33,30 @@ describe("changes", () => {
       expectSubscriptions(endless.subscriptions).toBe("^--!");
     });
   });
+
+  it("compares against the last value emitted, not the last seen, as distinctUntilChanged does", () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      // 1 and 2 are "equal" (differ by less than 2), 2 and 3 too, but 1 and 3 are not.
+      const close = changes<number>((x, y) => Math.abs(x - y) < 2);
+      expectObservable(cold("-a-b-c-d|", { a: 1, b: 2, c: 3, d: 4 }).pipe(close)).toBe(
+        "-a---c--|",
+        {
+          a: 1,
+          c: 3,
+        },
+      );
+    });
+  });
+
+  it("ends the stream with the error of an equality that throws, and unsubscribes upstream", () => {
+    const failure = new Error("cannot compare");
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold("-1-2-3-4");
+      const throwing = changes<string>(() => {
+        throw failure;
+      });
+      expectObservable(source.pipe(throwing)).toBe("-1-#", undefined, failure);
+      expectSubscriptions(source.subscriptions).toBe("^--!");
+    });
+  });
 });

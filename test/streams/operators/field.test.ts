@@ -46,4 +46,18 @@ describe("field", () => {
     });
     expect(field([0, 1])).toBeTypeOf("function");
   });
+
+  it("ends the stream when a value cannot be cut (a fraction into a bigint field), and unsubscribes upstream", () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold("-a-b-a", { a: 0x1_0000_0000n, b: 1.5 });
+      expectObservable(source.pipe(field([32, 1]))).toBe(
+        "-a-#",
+        { a: 1 },
+        new RangeError(
+          "The number 1.5 cannot be converted to a BigInt because it is not an integer",
+        ),
+      );
+      expectSubscriptions(source.subscriptions).toBe("^--!");
+    });
+  });
 });
