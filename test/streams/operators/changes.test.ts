@@ -1,4 +1,5 @@
-import { describe, it } from "vitest";
+import { Observable, take } from "rxjs";
+import { describe, expect, it } from "vitest";
 import { changes } from "../../../src/streams/operators/changes.js";
 import { testScheduler } from "../sim-fixtures.js";
 
@@ -58,5 +59,20 @@ describe("changes", () => {
       expectObservable(source.pipe(throwing)).toBe("-1-#", undefined, failure);
       expectSubscriptions(source.subscriptions).toBe("^--!");
     });
+  });
+
+  it("stops a synchronous source as soon as downstream has taken enough", () => {
+    const produced: number[] = [];
+    const source = new Observable<number>((subscriber) => {
+      for (let i = 0; i < 100 && !subscriber.closed; i++) {
+        produced.push(i);
+        subscriber.next(i >> 1);
+      }
+      subscriber.complete();
+    });
+    const seen: number[] = [];
+    source.pipe(changes(), take(2)).subscribe((v) => seen.push(v));
+    expect(seen).toEqual([0, 1]);
+    expect(produced).toEqual([0, 1, 2]);
   });
 });

@@ -1,3 +1,4 @@
+import { Observable, take } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { MemoryRegion } from "../../../src/devices/sim/memory-region.js";
 import { defineRegisters } from "../../../src/devices/registers/define-registers.js";
@@ -59,5 +60,20 @@ describe("field", () => {
       );
       expectSubscriptions(source.subscriptions).toBe("^--!");
     });
+  });
+
+  it("stops a synchronous source as soon as downstream has taken enough", () => {
+    const produced: number[] = [];
+    const source = new Observable<number>((subscriber) => {
+      for (let i = 0; i < 100 && !subscriber.closed; i++) {
+        produced.push(i);
+        subscriber.next(i << 4);
+      }
+      subscriber.complete();
+    });
+    const seen: number[] = [];
+    source.pipe(field([4, 4]), take(3)).subscribe((v) => seen.push(v));
+    expect(seen).toEqual([0, 1, 2]);
+    expect(produced).toEqual([0, 1, 2]);
   });
 });
