@@ -43,7 +43,10 @@ export function decodeSample(format: string): OperatorFunction<Uint8Array, numbe
 }
 
 function decodeBlock(format: SampleFormat, decode: SampleDecoder, block: Uint8Array): number[] {
-  const size = format.storageBits / 8;
+  // Integers throughout (>>> 3, offsets by addition): V8 would keep a quotient
+  // from `/` as a double, and every offset derived from it too, which costs
+  // most where floating point is slow (QEMU TCG emulates it in software).
+  const size = format.storageBits >>> 3;
   if (block.byteLength % size !== 0) {
     throw new RxuioError(
       "EDECODE",
@@ -52,7 +55,8 @@ function decodeBlock(format: SampleFormat, decode: SampleDecoder, block: Uint8Ar
     );
   }
   const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
-  const samples = new Array<number>(block.byteLength / size);
-  for (let i = 0; i < samples.length; i++) samples[i] = decode(view, i * size);
+  const count = (block.byteLength / size) | 0; // exact: checked above
+  const samples = new Array<number>(count);
+  for (let i = 0, offset = 0; i < count; i++, offset += size) samples[i] = decode(view, offset);
   return samples;
 }
