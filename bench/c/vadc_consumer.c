@@ -6,9 +6,11 @@
  * Runs kmod/uio_vadc at <hz> samples/s with one event per sample (WATERMARK
  * 1) for <ms> milliseconds, and consumes it as rxuio's pipeline does: wait
  * for each event (poll + 4-byte read of /dev/uioN, the count jump giving the
- * missed events), copy every new sample out of the ring and check its value
- * (sample n is (n & 0xffff) << 16 | tri(n) << 4). A sample overwritten
- * before it was read is lost. Prints {"produced", "checked", "lost",
+ * missed events), copy every new sample out of the ring, in place, checking
+ * its value (sample n is (n & 0xffff) << 16 | tri(n) << 4) and decoding its
+ * 12 bits into a block. A sample overwritten before it was read is lost. The
+ * ring's length is the device's RING_LEN register (module parameter
+ * ring_len), so C and rxuio read the same ring. Prints {"produced", "checked", "lost",
  * "wrong", "events", "missed", "countDelta", "seconds"}: events + missed
  * must equal countDelta, the move of sysfs `event` over the run.
  */
@@ -26,8 +28,8 @@
 #define RATE		(0x008 / 4)
 #define WATERMARK	(0x00c / 4)
 #define SEQ		(0x010 / 4)
+#define RING_LEN	(0x018 / 4)
 #define RING		(0x800 / 4)
-#define RING_LEN	512
 
 static uint64_t now_ns(void)
 {
@@ -44,27 +46,35 @@ static uint32_t sample(uint32_t n)
 	return (n & 0xffff) << 16 | (p <= 4095 ? p : 8190 - p) << 4;
 }
 
-struct account { uint32_t next; long checked, lost, wrong; };
+struct account {
+	uint32_t next, len;	/* len: RING_LEN, a power of two */
+	long checked, lost, wrong;
+	uint16_t *block;	/* the decoded samples of one wake-up */
+	long sum;		/* of every decoded sample, so the decoding is not optimised away */
+};
 
 static void drain(volatile uint32_t *regs, uint32_t seq, struct account *a)
 {
-	uint32_t ring[RING_LEN];
+	uint32_t n = 0;
 
-	if (seq - a->next > RING_LEN) {
-		a->lost += seq - a->next - RING_LEN;
-		a->next = seq - RING_LEN;
+	if (seq - a->next > a->len) {
+		a->lost += seq - a->next - a->len;
+		a->next = seq - a->len;
 	}
-	for (int i = 0; i < RING_LEN; i++)
-		ring[i] = regs[RING + i];
-	uint32_t after = regs[SEQ];
 	for (; a->next != seq; a->next++) {
-		if (ring[a->next % RING_LEN] == sample(a->next))
+		uint32_t value = regs[RING + a->next % a->len];
+
+		if (value == sample(a->next)) {
 			a->checked++;
-		else if (after - a->next >= RING_LEN)
-			a->lost++;
-		else
+			a->block[n++] = (value >> 4) & 0xfff;
+		} else if (regs[SEQ] - a->next >= a->len) {
+			a->lost++;	/* overwritten meanwhile */
+		} else {
 			a->wrong++;
+		}
 	}
+	for (uint32_t i = 0; i < n; i++)
+		a->sum += a->block[i];
 }
 
 /* The device's interrupt count from /sys/class/uio/uioN/event. */
@@ -99,7 +109,18 @@ int main(int argc, char **argv)
 		perror("open");
 		return 1;
 	}
-	volatile uint32_t *regs = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	/* The register page says how long the ring is, and so how much to map. */
+	long page = sysconf(_SC_PAGESIZE);
+	volatile uint32_t *regs = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+	if (regs == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	uint32_t len = regs[RING_LEN];
+	size_t size = ((RING + len) * 4 + page - 1) / page * page;
+
+	munmap((void *)regs, page);
+	regs = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (regs == MAP_FAILED) {
 		perror("mmap");
 		return 1;
@@ -111,7 +132,11 @@ int main(int argc, char **argv)
 	regs[RATE] = hz;
 	regs[WATERMARK] = 1;
 	first = last = sysfs_count(argv[1]);
-	struct account a = { .next = regs[SEQ] };
+	struct account a = { .next = regs[SEQ], .len = len, .block = calloc(len, 2) };
+	if (!a.block) {
+		perror("calloc");
+		return 1;
+	}
 	uint32_t seq0 = a.next;
 	uint64_t start = now_ns(), end = start + ms * 1000000ull;
 
@@ -146,8 +171,9 @@ int main(int argc, char **argv)
 
 	drain(regs, seq, &a);
 	printf("{\"produced\": %u, \"checked\": %ld, \"lost\": %ld, \"wrong\": %ld, "
-	       "\"events\": %ld, \"missed\": %ld, \"countDelta\": %d, \"seconds\": %.6f}\n",
+	       "\"events\": %ld, \"missed\": %ld, \"countDelta\": %d, \"seconds\": %.6f, "
+	       "\"ringLength\": %u, \"sum\": %ld}\n",
 	       seq - seq0, a.checked, a.lost, a.wrong, events, missed,
-	       last - first, seconds);
+	       last - first, seconds, len, a.sum);
 	return 0;
 }

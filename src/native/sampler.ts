@@ -89,11 +89,14 @@ export class NativeSampler {
 
 /**
  * sample()'s sampler for a UIO device, kept for code written before devices
- * carried their own: `sample(dev, ...)` is the same sampler, and stops with
- * the device. This one maps /dev/uioN itself and is not stopped by close().
- * All registers of one sampler must be in one map.
+ * carried their own: `sample(dev, ...)` is the same sampler. Given a device
+ * with its own sampling (a UioDevice), this is that sampling, so close()
+ * stops its threads; given only a device's `info`, it maps /dev/uioN itself
+ * and nothing stops it but unsubscribing. All registers of one sampler must
+ * be in one map.
  */
-export function nativeSampling(device: Pick<Backend, "info">): RegisterSampling {
+export function nativeSampling(device: Pick<Backend, "info" | "sampling">): RegisterSampling {
+  if (device.sampling) return device.sampling;
   return new UioSampling({
     info: device.info,
     io: { pageSize, startSampler: (region, options, onBatch) => NativeSampler.start(region, options, onBatch) },

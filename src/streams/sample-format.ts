@@ -59,24 +59,39 @@ export function parseSampleFormat(text: string): E.Either<string, SampleFormat> 
   );
 }
 
+/** Reads one sample of a format from `data` at `offset` (bytes). */
+export type SampleDecoder = (data: DataView, offset: number) => number;
+
+/**
+ * The decoder of one format, chosen once: storage up to 32 bits is decoded in
+ * int32 arithmetic, with no allocation per sample (a BigInt per sample costs
+ * more than everything else on a high-rate path); only 64-bit storage, whose
+ * raw value a double cannot hold, goes through BigInt.
+ */
+export function sampleDecoder(format: SampleFormat): SampleDecoder {
+  const { littleEndian: le, signed, bits, shift } = format;
+  if (format.storageBits === 64) {
+    const wide = BigInt(shift);
+    return (data, offset) => {
+      const value = BigInt.asUintN(bits, data.getBigUint64(offset, le) >> wide);
+      return Number(signed ? BigInt.asIntN(bits, value) : value);
+    };
+  }
+  const read: (data: DataView, offset: number) => number =
+    format.storageBits === 8
+      ? (data, offset) => data.getUint8(offset)
+      : format.storageBits === 16
+        ? (data, offset) => data.getUint16(offset, le)
+        : (data, offset) => data.getUint32(offset, le);
+  // The value's bits moved to the top of an int32 (`<< unused`), then back down
+  // with sign (>>) or zero (>>>) extension: masks and sign-extends in two shifts.
+  const unused = 32 - bits;
+  return signed
+    ? (data, offset) => ((read(data, offset) >>> shift) << unused) >> unused
+    : (data, offset) => ((read(data, offset) >>> shift) << unused) >>> unused;
+}
+
 /** Decode the sample stored at `offset` (bytes) of `data`. */
 export function decodeOne(format: SampleFormat, data: DataView, offset: number): number {
-  const le = format.littleEndian;
-  let raw: bigint;
-  switch (format.storageBits) {
-    case 8:
-      raw = BigInt(data.getUint8(offset));
-      break;
-    case 16:
-      raw = BigInt(data.getUint16(offset, le));
-      break;
-    case 32:
-      raw = BigInt(data.getUint32(offset, le));
-      break;
-    case 64:
-      raw = data.getBigUint64(offset, le);
-      break;
-  }
-  const value = BigInt.asUintN(format.bits, raw >> BigInt(format.shift));
-  return Number(format.signed ? BigInt.asIntN(format.bits, value) : value);
+  return sampleDecoder(format)(data, offset);
 }

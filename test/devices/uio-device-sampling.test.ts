@@ -141,4 +141,20 @@ describe("sample() on a UioDevice", () => {
       0x43424140, 0x43424140, 0x43424140, 0x43424140,
     ]);
   });
+
+  it("stops a nativeSampling(dev) sampler when the device closes", async () => {
+    const dev = await UioDevice.open("fpga-dma", { sysfsRoot, devRoot, io });
+    const seen: SampleBatch[] = [];
+    let failure: RxuioError | undefined;
+    const subscription = sample(nativeSampling(dev), [WORD], 2_000, { batch: 1 }).subscribe({
+      next: (batch) => seen.push(batch),
+      error: (err: RxuioError) => (failure = err),
+    });
+    expect(started).toHaveLength(1);
+    expect(started[0]?.running).toBe(true);
+    dev.close();
+    expect(started[0]?.running).toBe(false); // joined by close(), not by unsubscribe
+    subscription.unsubscribe();
+    expect(failure).toBeUndefined();
+  });
 });

@@ -48,7 +48,7 @@ export interface SampleOptions {
  * @see onInterrupt
  * @see poll
  * @param source The device (preferred), or a RegisterSampling such as
- *   `nativeSampling(dev)` (kept for older code; not tied to the device's lifetime).
+ *   `nativeSampling(dev)` (kept for older code; the device's own sampling, so close() stops it).
  * @param registers Bound registers or their locations; up to 32 bits wide, all in one map.
  * @param hz Samples per second.
  * @return Batches of samples.

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Region } from "../../../src/devices/backend.js";
 import { defineRegisters } from "../../../src/devices/registers/define-registers.js";
@@ -25,7 +26,9 @@ const vadcRegisters = defineRegisters({
 });
 const VADC_ID = 0x56414443;
 const RING = 0x800;
+/** The ring's length without the ring_len module parameter. */
 const RING_LENGTH = 512;
+const RING_LENGTH_REGISTER = 0x18;
 const SEQ_SNAPSHOT = { region: 0, offset: 0x10, width: 32 } as const;
 
 /** Sample n: its sequence number's low 16 bits, then a 12-bit triangle wave shifted left by 4. */
@@ -59,16 +62,18 @@ interface RingAccount {
  * sample with the wrong value counts as wrong.
  */
 function drainRing(page: Region, seq: number, account: RingAccount): void {
-  if (seq - account.next > RING_LENGTH) {
-    account.lost += seq - account.next - RING_LENGTH;
-    account.next = seq - RING_LENGTH;
+  // As the device documents: the ring's length is in RING_LEN (module parameter ring_len).
+  const length = page.read32(RING_LENGTH_REGISTER);
+  if (seq - account.next > length) {
+    account.lost += seq - account.next - length;
+    account.next = seq - length;
   }
-  const ring = page.readBlock(RING, RING_LENGTH * 4);
+  const ring = page.readBlock(RING, length * 4);
   const seqAfterCopy = page.read32(0x10);
   for (; account.next < seq; account.next++) {
-    const value = ring.readUInt32LE((account.next % RING_LENGTH) * 4);
+    const value = ring.readUInt32LE((account.next % length) * 4);
     if (value === vadcSample(account.next)) account.checked++;
-    else if (seqAfterCopy - account.next >= RING_LENGTH) account.lost++;
+    else if (seqAfterCopy - account.next >= length) account.lost++;
     else account.wrong++;
   }
 }
@@ -286,4 +291,68 @@ export const vadcTests: GuestSuite = {
     assert.deepEqual({ lost: account.lost, wrong: account.wrong }, { lost: 0, wrong: 0 });
     assert.equal(account.checked, seqJump);
   },
+
+  "uio_vadc: ring_len sets the ring (RING_LEN, map size); a stall longer than 512 samples loses none; a bad ring_len refuses to load":
+    {
+      timeoutMs: 120_000,
+      run: async (t) => {
+        const module = "kmod/uio_vadc.ko";
+        const reload = (...params: string[]): void => {
+          execFileSync("rmmod", ["uio_vadc"], { stdio: "pipe" });
+          execFileSync("insmod", [module, ...params], { stdio: "pipe" });
+        };
+        // Whatever happens, the tests after this one get the default ring back.
+        t.defer(() => {
+          if (!readFileSync("/proc/modules", "utf8").includes("uio_vadc ")) {
+            execFileSync("insmod", [module], { stdio: "pipe" });
+          } else reload();
+        });
+        reload("ring_len=4096");
+        const info = (await listDevices()).find((device) => device.name === "uio_vadc");
+        assert.ok(info, "uio_vadc is listed after the reload");
+        // The ring (at 0x800) no longer fits one page: the map grows to whole pages holding it.
+        assert.equal(info.maps[0]?.size, 0x800 + 4096 * 4);
+        const dev = await openVadc(t);
+        const page = dev.region(0);
+        const regs = vadcRegisters.bind(page);
+        assert.equal(regs.ringLength.read(), 4096);
+        regs.rate.write(10_000);
+        regs.watermark.write(1);
+        const irqs = queueEvents(t, dev, { snapshot: [SEQ_SNAPSHOT] });
+        dev.irq.setEnabled(true);
+        let before = await irqs.next();
+        for (const event of await irqs.settle(0)) before = event;
+        // ~2000 samples at 10 kHz: four rings of 512, half a ring of 4096.
+        const until = Date.now() + 200;
+        while (Date.now() < until);
+        const after = await irqs.next();
+        dev.irq.setEnabled(false);
+        const behind = Number(after.values[0]) - Number(before.values[0]);
+        t.log(`stalled 200 ms at 10 kHz: ${behind} samples behind, ${after.missed} events missed`);
+        assert.ok(behind > RING_LENGTH, `${behind} samples behind: more than the default ring`);
+        assert.ok(behind < 4096, `${behind} samples behind: within the 4096-sample ring`);
+        const account: RingAccount = {
+          checked: 0,
+          lost: 0,
+          wrong: 0,
+          next: Number(before.values[0]),
+        };
+        drainRing(page, Number(after.values[0]), account);
+        assert.deepEqual({ lost: account.lost, wrong: account.wrong }, { lost: 0, wrong: 0 });
+        assert.equal(account.checked, behind);
+        irqs.stop();
+        dev.close();
+
+        // Slot SEQ % ring_len must not jump when SEQ wraps at 2^32: powers of two only.
+        for (const bad of ["ring_len=1000", "ring_len=131072", "ring_len=0"]) {
+          execFileSync("rmmod", ["uio_vadc"], { stdio: "pipe" });
+          assert.throws(
+            () => execFileSync("insmod", [module, bad], { stdio: "pipe" }),
+            /Invalid argument|Invalid parameters/,
+            `insmod ${bad} is refused`,
+          );
+          execFileSync("insmod", [module], { stdio: "pipe" });
+        }
+      },
+    },
 };

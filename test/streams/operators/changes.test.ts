@@ -1,4 +1,5 @@
-import { describe, it } from "vitest";
+import { Observable, take } from "rxjs";
+import { describe, expect, it } from "vitest";
 import { changes } from "../../../src/streams/operators/changes.js";
 import { testScheduler } from "../sim-fixtures.js";
 
@@ -32,5 +33,46 @@ describe("changes", () => {
       expectObservable(endless.pipe(changes()), "^--!").toBe("-1-");
       expectSubscriptions(endless.subscriptions).toBe("^--!");
     });
+  });
+
+  it("compares against the last value emitted, not the last seen, as distinctUntilChanged does", () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      // 1 and 2 are "equal" (differ by less than 2), 2 and 3 too, but 1 and 3 are not.
+      const close = changes<number>((x, y) => Math.abs(x - y) < 2);
+      expectObservable(cold("-a-b-c-d|", { a: 1, b: 2, c: 3, d: 4 }).pipe(close)).toBe(
+        "-a---c--|",
+        {
+          a: 1,
+          c: 3,
+        },
+      );
+    });
+  });
+
+  it("ends the stream with the error of an equality that throws, and unsubscribes upstream", () => {
+    const failure = new Error("cannot compare");
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold("-1-2-3-4");
+      const throwing = changes<string>(() => {
+        throw failure;
+      });
+      expectObservable(source.pipe(throwing)).toBe("-1-#", undefined, failure);
+      expectSubscriptions(source.subscriptions).toBe("^--!");
+    });
+  });
+
+  it("stops a synchronous source as soon as downstream has taken enough", () => {
+    const produced: number[] = [];
+    const source = new Observable<number>((subscriber) => {
+      for (let i = 0; i < 100 && !subscriber.closed; i++) {
+        produced.push(i);
+        subscriber.next(i >> 1);
+      }
+      subscriber.complete();
+    });
+    const seen: number[] = [];
+    source.pipe(changes(), take(2)).subscribe((v) => seen.push(v));
+    expect(seen).toEqual([0, 1]);
+    expect(produced).toEqual([0, 1, 2]);
   });
 });

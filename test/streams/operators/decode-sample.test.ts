@@ -69,27 +69,35 @@ describe("decodeSample", () => {
       .record({
         le: fc.boolean(),
         signed: fc.boolean(),
-        storage: fc.constantFrom(8, 16, 32),
+        storage: fc.constantFrom(8, 16, 32, 64),
       })
       .chain((f) =>
-        fc.integer({ min: 1, max: f.storage }).chain((bits) =>
+        // A decoded sample is a double: at most 53 bits, whatever the storage.
+        fc.integer({ min: 1, max: Math.min(f.storage, 53) }).chain((bits) =>
           fc.record({
             format: fc.constant({ ...f, bits }),
             shift: fc.integer({ min: 0, max: f.storage - bits }),
             value: f.signed
-              ? fc.integer({ min: -(2 ** (bits - 1)), max: 2 ** (bits - 1) - 1 })
-              : fc.integer({ min: 0, max: 2 ** bits - 1 }),
+              ? fc.maxSafeInteger().map((v) => (v % 2 ** (bits - 1)) + 0) // + 0: no -0
+              : fc.maxSafeNat().map((v) => v % 2 ** bits),
+            // Bits outside the sample (above it, or shifted out below) must not leak in.
+            noise: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
           }),
         ),
       );
     await fc.assert(
-      fc.asyncProperty(cases, async ({ format, shift, value }) => {
-        const raw = BigInt.asUintN(format.bits, BigInt(value)) << BigInt(shift);
+      fc.asyncProperty(cases, async ({ format, shift, value, noise }) => {
+        const sampleBits = ((1n << BigInt(format.bits)) - 1n) << BigInt(shift);
+        const raw = BigInt.asUintN(
+          format.storage,
+          (BigInt.asUintN(format.bits, BigInt(value)) << BigInt(shift)) | (noise & ~sampleBits),
+        );
         const bytes = new Uint8Array(format.storage / 8);
         const view = new DataView(bytes.buffer);
         if (format.storage === 8) view.setUint8(0, Number(raw));
         else if (format.storage === 16) view.setUint16(0, Number(raw), format.le);
-        else view.setUint32(0, Number(raw), format.le);
+        else if (format.storage === 32) view.setUint32(0, Number(raw), format.le);
+        else view.setBigUint64(0, raw, format.le);
         const text = `${format.le ? "le" : "be"}:${format.signed ? "s" : "u"}${format.bits}/${format.storage}>>${shift}`;
         expect(await firstValueFrom(of(bytes).pipe(decodeSample(text)))).toEqual([value]);
       }),

@@ -1,3 +1,4 @@
+import { Observable, take } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { MemoryRegion } from "../../../src/devices/sim/memory-region.js";
 import { defineRegisters } from "../../../src/devices/registers/define-registers.js";
@@ -45,5 +46,34 @@ describe("field", () => {
       expectSubscriptions(endless.subscriptions).toBe("^--!");
     });
     expect(field([0, 1])).toBeTypeOf("function");
+  });
+
+  it("ends the stream when a value cannot be cut (a fraction into a bigint field), and unsubscribes upstream", () => {
+    testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold("-a-b-a", { a: 0x1_0000_0000n, b: 1.5 });
+      expectObservable(source.pipe(field([32, 1]))).toBe(
+        "-a-#",
+        { a: 1 },
+        new RangeError(
+          "The number 1.5 cannot be converted to a BigInt because it is not an integer",
+        ),
+      );
+      expectSubscriptions(source.subscriptions).toBe("^--!");
+    });
+  });
+
+  it("stops a synchronous source as soon as downstream has taken enough", () => {
+    const produced: number[] = [];
+    const source = new Observable<number>((subscriber) => {
+      for (let i = 0; i < 100 && !subscriber.closed; i++) {
+        produced.push(i);
+        subscriber.next(i << 4);
+      }
+      subscriber.complete();
+    });
+    const seen: number[] = [];
+    source.pipe(field([4, 4]), take(3)).subscribe((v) => seen.push(v));
+    expect(seen).toEqual([0, 1, 2]);
+    expect(produced).toEqual([0, 1, 2]);
   });
 });

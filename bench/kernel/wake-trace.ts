@@ -1,0 +1,65 @@
+import {
+  PerformanceObserver,
+  performance,
+  type EventLoopUtilization,
+  type PerformanceEntry,
+} from "node:perf_hooks";
+
+/**
+ * A diagnostic of one acquisition run, never the metric itself: how often JS
+ * woke up, the longest time between two wake-ups, how far behind the
+ * producer a wake-up found itself (in samples, against the ring's length),
+ * how busy the event loop was, and the GC pauses meanwhile. It tells a
+ * consumer too slow for the rate (event loop busy throughout: the cost per
+ * sample) from one that stalled (long gaps with an idle loop: GC, JIT, or the
+ * host not running the guest).
+ */
+export class WakeTrace {
+  wakeUps = 0;
+  maxGapMs = 0;
+  maxBehind = 0;
+  gcPauses = 0;
+  gcMs = 0;
+  maxGcMs = 0;
+  /** Share of the run the event loop was busy (0..1). */
+  utilization = 0;
+  #last = 0;
+  #elu: EventLoopUtilization | undefined;
+  readonly #observer = new PerformanceObserver((list) => this.#count(list.getEntries()));
+
+  start(): void {
+    this.#observer.observe({ entryTypes: ["gc"] });
+    this.#elu = performance.eventLoopUtilization();
+  }
+
+  /** A wake-up that found the producer `behind` samples ahead of the reader. */
+  wake(behind: number): void {
+    const now = performance.now();
+    if (this.#last !== 0) this.maxGapMs = Math.max(this.maxGapMs, now - this.#last);
+    this.#last = now;
+    this.wakeUps++;
+    this.maxBehind = Math.max(this.maxBehind, behind);
+  }
+
+  stop(): void {
+    this.#count(this.#observer.takeRecords());
+    this.#observer.disconnect();
+    if (this.#elu) this.utilization = performance.eventLoopUtilization(this.#elu).utilization;
+  }
+
+  describe(ringLength: number): string {
+    return (
+      `${this.wakeUps} wake-ups, longest gap ${this.maxGapMs.toFixed(1)} ms, ` +
+      `at most ${this.maxBehind} samples behind (ring ${ringLength}), event loop busy ${(100 * this.utilization).toFixed(0)}%, ` +
+      `GC ${this.gcPauses} pauses, ${this.gcMs.toFixed(1)} ms in all, longest ${this.maxGcMs.toFixed(1)} ms`
+    );
+  }
+
+  #count(entries: readonly PerformanceEntry[]): void {
+    for (const entry of entries) {
+      this.gcPauses++;
+      this.gcMs += entry.duration;
+      this.maxGcMs = Math.max(this.maxGcMs, entry.duration);
+    }
+  }
+}
