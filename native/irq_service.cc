@@ -193,12 +193,7 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
 
   if (on_loop_) {
     // One slot: JS takes each batch before the next wake-up can be serviced.
-    Slot& slot = slots_[0];
-    slot.counts.resize(kSlotEvents);
-    slot.missed.resize(kSlotEvents);
-    slot.times.resize(kSlotEvents);
-    slot.serviced.resize(kSlotEvents);
-    slot.values.resize(kSlotEvents * visible_);
+    slots_[0].Reserve(kSlotEvents, visible_);
     on_batch_ = Napi::Persistent(on_batch);
     on_error_ = Napi::Persistent(on_error);
     async_context_ = std::make_unique<Napi::AsyncContext>(env, "rxuio:IrqService");
@@ -224,13 +219,7 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
     running_ = true;
     return;
   }
-  for (Slot& slot : slots_) {
-    slot.counts.resize(kSlotEvents);
-    slot.missed.resize(kSlotEvents);
-    slot.times.resize(kSlotEvents);
-    slot.serviced.resize(kSlotEvents);
-    slot.values.resize(kSlotEvents * visible_);
-  }
+  for (Slot& slot : slots_) slot.Reserve(kSlotEvents, visible_);
   on_error_ = Napi::Persistent(on_error);
   // One queue entry per slot plus the failure: NonBlockingCall never finds it full.
   // The JS object (and so `this`) stays alive until the thread-safe function

@@ -90,6 +90,15 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
     size_t count = 0;
     // false while the thread fills it; true from hand-off until JS copied it out.
     std::atomic<bool> busy{false};
+
+    // Room for `events` wake-ups of `per_event` register values each, allocated once.
+    void Reserve(size_t events, size_t per_event) {
+      counts.resize(events);
+      missed.resize(events);
+      times.resize(events);
+      serviced.resize(events);
+      values.resize(events * per_event);
+    }
   };
   // What ended the thread, for JS: an errno with its system call, or one of
   // rxuio's codes with a message.

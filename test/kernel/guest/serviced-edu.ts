@@ -105,68 +105,43 @@ function pingPong(
 
 export function servicedEduTests(driver: EduDriverName): GuestSuite {
   return {
-    [`${driver}: serviced() handles 1,000 ping-pong interrupts natively with zero missed`]: {
-      timeoutMs: 300_000,
-      run: async (t) => {
-        const { dev, regs } = await openEdu(t, driver);
-        const rounds = 1_000;
-        const before = kernelCount(dev);
-        const events = await pingPong(eduServiced(driver, dev, regs), regs, rounds);
-        assert.equal(events.length, rounds);
-        assert.equal(
-          events.reduce((sum, e) => sum + e.missed, 0),
-          0,
-          "missed summed over all events",
-        );
-        assert.equal(events[0]?.count, before + 1);
-        const gaps = events.slice(1).filter((e, i) => e.count !== (events[i]?.count ?? 0) + 1);
-        assert.deepEqual(gaps, [], "every event is the next count");
-        assert.equal(kernelCount(dev) - before, rounds, "the kernel counted exactly 1,000");
-        for (const e of events) assert.ok(e.servicedAt >= e.time, "serviced after the wake-up");
-        if (driver === "uio_pci_generic") {
-          assert.deepEqual(
-            [...new Set(events.map((e) => e.values[0]))],
-            [PING],
-            "status read at each wake-up",
-          );
-        }
-        assert.equal(regs.irqStatus.read(), 0, "everything was acked");
-      },
-    },
-
-    [`${driver}: serviced() in the event loop handles 1,000 ping-pong interrupts natively with zero missed`]:
-      {
-        timeoutMs: 300_000,
-        run: async (t) => {
-          const { dev, regs } = await openEdu(t, driver);
-          const rounds = 1_000;
-          const before = kernelCount(dev);
-          const events = await pingPong(
-            eduServiced(driver, dev, regs, false, "event-loop"),
-            regs,
-            rounds,
-          );
-          assert.equal(events.length, rounds);
-          assert.equal(
-            events.reduce((sum, e) => sum + e.missed, 0),
-            0,
-            "missed summed over all events",
-          );
-          assert.equal(events[0]?.count, before + 1);
-          const gaps = events.slice(1).filter((e, i) => e.count !== (events[i]?.count ?? 0) + 1);
-          assert.deepEqual(gaps, [], "every event is the next count");
-          assert.equal(kernelCount(dev) - before, rounds, "the kernel counted exactly 1,000");
-          for (const e of events) assert.ok(e.servicedAt >= e.time, "serviced after the wake-up");
-          if (driver === "uio_pci_generic") {
-            assert.deepEqual(
-              [...new Set(events.map((e) => e.values[0]))],
-              [PING],
-              "status read at each wake-up",
+    ...Object.fromEntries(
+      (["service", "event-loop"] as const).map((thread) => [
+        `${driver}: serviced() ${thread === "service" ? "on its thread" : "in the event loop"} handles 1,000 ping-pong interrupts natively with zero missed`,
+        {
+          timeoutMs: 300_000,
+          run: async (t: GuestTestContext) => {
+            const { dev, regs } = await openEdu(t, driver);
+            const rounds = 1_000;
+            const before = kernelCount(dev);
+            const events = await pingPong(
+              eduServiced(driver, dev, regs, false, thread),
+              regs,
+              rounds,
             );
-          }
-          assert.equal(regs.irqStatus.read(), 0, "everything was acked");
+            assert.equal(events.length, rounds);
+            assert.equal(
+              events.reduce((sum, e) => sum + e.missed, 0),
+              0,
+              "missed summed over all events",
+            );
+            assert.equal(events[0]?.count, before + 1);
+            const gaps = events.slice(1).filter((e, i) => e.count !== (events[i]?.count ?? 0) + 1);
+            assert.deepEqual(gaps, [], "every event is the next count");
+            assert.equal(kernelCount(dev) - before, rounds, "the kernel counted exactly 1,000");
+            for (const e of events) assert.ok(e.servicedAt >= e.time, "serviced after the wake-up");
+            if (driver === "uio_pci_generic") {
+              assert.deepEqual(
+                [...new Set(events.map((e) => e.values[0]))],
+                [PING],
+                "status read at each wake-up",
+              );
+            }
+            assert.equal(regs.irqStatus.read(), 0, "everything was acked");
+          },
         },
-      },
+      ]),
+    ),
 
     [`${driver}: interrupts taken while JS is blocked are serviced by the thread and delivered afterwards`]:
       async (t) => {
