@@ -44,8 +44,8 @@ Mapping::~Mapping() {
   if (base_ != nullptr) munmap(base_, length_);
 }
 
-void Mapping::Retire() {
-  if (retired_ || base_ == nullptr) return;
+bool Mapping::Retire() {
+  if (retired_ || base_ == nullptr) return base_ != nullptr;
   retired_ = true;
   // MAP_FIXED replaces the device pages in one step; nothing is allocated
   // until (unless) something touches the range.
@@ -55,6 +55,7 @@ void Mapping::Retire() {
     munmap(base_, length_);
     base_ = nullptr;
   }
+  return base_ != nullptr;
 }
 
 Napi::Function Region::Define(Napi::Env env) {
@@ -216,13 +217,10 @@ void Region::WriteBlock(const Napi::CallbackInfo& info) {
   }
 }
 
-Napi::ArrayBuffer Region::ExternalBuffer(Napi::Env env) {
+Napi::ArrayBuffer Region::NewExternalBuffer(Napi::Env env) {
   if (no_external_) return Napi::ArrayBuffer();
-  // Reuse the live buffer: one external ArrayBuffer per mapping at a time.
-  if (!view_.IsEmpty()) {
-    Napi::ArrayBuffer live = view_.Value();
-    if (!live.IsEmpty()) return live;
-  }
+  // Each buffer holds its own share of the mapping, so the address range
+  // outlives every buffer over it (see FinalizeView).
   auto* share = new std::shared_ptr<Mapping>(state_->mapping);
   napi_value buffer = nullptr;
   napi_status status = napi_create_external_arraybuffer(env, const_cast<uint8_t*>(state_->data), state_->length,
@@ -239,8 +237,18 @@ Napi::ArrayBuffer Region::ExternalBuffer(Napi::Env env) {
     }
     ThrowCoded(env, "EIO", "could not create an ArrayBuffer over the mapping");
   }
-  Napi::ArrayBuffer ab(env, buffer);
-  view_ = Napi::Reference<Napi::ArrayBuffer>::New(ab, 0);
+  return Napi::ArrayBuffer(env, buffer);
+}
+
+Napi::ArrayBuffer Region::ViewBuffer(Napi::Env env) {
+  // Reuse the live buffer: one external ArrayBuffer for all views at a time,
+  // so close() has one buffer to detach.
+  if (!view_.IsEmpty()) {
+    Napi::ArrayBuffer live = view_.Value();
+    if (!live.IsEmpty()) return live;
+  }
+  Napi::ArrayBuffer ab = NewExternalBuffer(env);
+  if (!ab.IsEmpty()) view_ = Napi::Reference<Napi::ArrayBuffer>::New(ab, 0);
   return ab;
 }
 
@@ -249,7 +257,7 @@ Napi::Value Region::View(const Napi::CallbackInfo& info) {
   if (state_->closed()) ThrowCoded(env, "ECLOSED", "the region is closed");
   const size_t length = state_->length;
   if (copy_views_) return CopyOut(env, 0, length);
-  Napi::ArrayBuffer ab = ExternalBuffer(env);
+  Napi::ArrayBuffer ab = ViewBuffer(env);
   if (ab.IsEmpty()) return CopyOut(env, 0, length);
   return Napi::Uint8Array::New(env, length, ab, 0);
 }
@@ -257,28 +265,42 @@ Napi::Value Region::View(const Napi::CallbackInfo& info) {
 Napi::Value Region::Window(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (state_->closed()) ThrowCoded(env, "ECLOSED", "the region is closed");
-  // The register reads in JS load from this buffer (see src/native/region.ts).
-  // It is the same buffer view() hands out, so close() detaches it with the
-  // views; for a read-only mapping it exists only for those loads.
+  // The register reads and writes in JS go through this buffer (see
+  // src/native/region.ts). It is a buffer of its own, not the views' one, and
+  // close() does not detach it: detaching any ArrayBuffer invalidates V8's
+  // process-wide detach protector and adds a detach check to every optimised
+  // typed-array access from then on, in every region. Instead NativeRegion
+  // drops its arrays over it at close, and Retire() swaps the device pages
+  // under it for anonymous memory, which the buffer keeps reserved until V8
+  // collects it. For a read-only mapping it exists only for the loads.
   if (window_taken_) return env.Undefined();
   window_taken_ = true;
-  Napi::ArrayBuffer ab = ExternalBuffer(env);
+  Napi::ArrayBuffer ab = NewExternalBuffer(env);
   if (ab.IsEmpty()) return env.Undefined();
+  window_ = Napi::Reference<Napi::ArrayBuffer>::New(ab, 0);
   return ab;
 }
 
 void Region::Close(const Napi::CallbackInfo& info) {
   if (state_->closed()) return;
-  if (!view_.IsEmpty()) {
-    Napi::ArrayBuffer live = view_.Value();
-    // Detached buffers have byteLength 0: every view over them goes inert.
-    if (!live.IsEmpty()) napi_detach_arraybuffer(info.Env(), live);
-    view_.Reset();
-  }
+  Napi::Env env = info.Env();
+  // Only the users' views are detached; the window is not (see Window()).
+  DetachBuffer(env, view_);
   // Accessors and snapshot readers share the state: from here they see ECLOSED.
   state_->data = nullptr;
-  state_->mapping->Retire();
+  // Should the anonymous replacement fail (out of memory), the range is gone:
+  // then the window must not outlive it either, whatever that costs.
+  if (!state_->mapping->Retire()) DetachBuffer(env, window_);
+  window_.Reset();
   state_->mapping.reset();
+}
+
+void Region::DetachBuffer(Napi::Env env, Napi::Reference<Napi::ArrayBuffer>& buffer) {
+  if (buffer.IsEmpty()) return;
+  Napi::ArrayBuffer live = buffer.Value();
+  // Detached buffers have byteLength 0: every array over them goes inert.
+  if (!live.IsEmpty()) napi_detach_arraybuffer(env, live);
+  buffer.Reset();
 }
 
 Napi::Value Region::GetSize(const Napi::CallbackInfo& info) {

@@ -2,10 +2,13 @@
 // with volatile, width-exact, bounds- and alignment-checked access.
 //
 // Safety model: the mapping is shared (std::shared_ptr) between the Region,
-// its register accessors and every zero-copy view handed to JS. close()
-// detaches those views, marks the state closed and unmaps at once, so no JS
-// value can reach unmapped memory; if the Region is garbage-collected without
-// close(), the mapping lives on until the last view is collected.
+// its register accessors, the window (NativeRegion's private buffer) and
+// every zero-copy view handed to JS. close() detaches those views, marks the
+// state closed and swaps the device pages for anonymous memory at once, so no
+// JS value can reach device memory; the address range itself is unmapped
+// only when the last share is gone (the window and views collected), so no
+// buffer can reach unmapped memory either. If the Region is garbage-collected
+// without close(), the mapping lives on until the last buffer is collected.
 #pragma once
 
 #include <napi.h>
@@ -26,8 +29,10 @@ class Mapping {
   ~Mapping();
   Mapping(const Mapping&) = delete;
   Mapping& operator=(const Mapping&) = delete;
-  // Idempotent.
-  void Retire();
+  // Idempotent. Returns whether the address range is still reserved: false
+  // only when the anonymous replacement failed and the range was unmapped
+  // (then every buffer over it must be detached).
+  bool Retire();
 
  private:
   void* base_;
@@ -63,9 +68,16 @@ class Region : public Napi::ObjectWrap<Region> {
 
  private:
   Napi::Value CopyOut(Napi::Env env, size_t offset, size_t length) const;
-  // The one external ArrayBuffer over the mapping (created on first use), or
-  // an empty value when this runtime refuses external buffers.
-  Napi::ArrayBuffer ExternalBuffer(Napi::Env env);
+  // A new external ArrayBuffer over the mapping, holding a share of it, or an
+  // empty value when this runtime refuses external buffers.
+  Napi::ArrayBuffer NewExternalBuffer(Napi::Env env);
+  // The one external ArrayBuffer all of view()'s arrays share (created on
+  // first use, detached by close()), or an empty value as above.
+  Napi::ArrayBuffer ViewBuffer(Napi::Env env);
+
+  // Detaches the buffer `buffer` refers to, if it is still alive, and drops
+  // the reference.
+  static void DetachBuffer(Napi::Env env, Napi::Reference<Napi::ArrayBuffer>& buffer);
 
   Napi::Value ReadBlock(const Napi::CallbackInfo& info);
   void WriteBlock(const Napi::CallbackInfo& info);
@@ -85,9 +97,12 @@ class Region : public Napi::ObjectWrap<Region> {
   // window() hands the buffer out once, to NativeRegion, which never writes
   // through it; nobody else can get a writable array over a read-only mapping.
   bool window_taken_ = false;
-  // Weak: the one external ArrayBuffer currently handed out (to view() and
-  // window()), to detach on close.
+  // Weak: the one external ArrayBuffer currently handed out by view(), to
+  // detach on close. (The window's buffer is never detached; see Window().)
   Napi::Reference<Napi::ArrayBuffer> view_;
+  // Weak: the window's buffer, detached by close() only if Retire() could
+  // not keep its range reserved.
+  Napi::Reference<Napi::ArrayBuffer> window_;
 };
 
 }  // namespace rxuio

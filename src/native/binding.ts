@@ -26,9 +26,11 @@ export interface RegionHandle {
   writeBlock(offset: number, data: Uint8Array): void;
   view(): Uint8Array;
   /**
-   * The external ArrayBuffer over the mapping, for NativeRegion's register
-   * reads; handed out once (later calls return undefined), and undefined
-   * where external buffers are refused. Detached by close().
+   * An external ArrayBuffer over the mapping for NativeRegion's register
+   * reads and writes, apart from view()'s; handed out once (later calls
+   * return undefined), and undefined where external buffers are refused.
+   * NOT detached by close(): from then on it is anonymous zeroed memory, and
+   * its holder must stop using it (NativeRegion drops its arrays over it).
    */
   window(): ArrayBuffer | undefined;
   close(): void;

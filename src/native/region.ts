@@ -31,6 +31,10 @@ const WRITE_HINTS: NativeErrorContext["hints"] = {
 
 let handleOf: (region: NativeRegion) => RegionHandle;
 
+// What a closed region's fast paths see: empty arrays, shared by all (they
+// hold no memory, and nothing can store into an empty array).
+const CLOSED_WINDOW = registerWindow(undefined, 0, false);
+
 /**
  * One mmap'd region of a device file, e.g. map N of /dev/uioN (or any file,
  * which is how the tests run without a kernel). Every access is volatile,
@@ -56,14 +60,15 @@ export class NativeRegion implements Region, Disposable {
   static #opening: RegisterWindow | undefined;
 
   // The register window (register-window.ts): empty arrays where external
-  // buffers are refused, length 0 once close() detached the buffer.
-  readonly #at8 = (NativeRegion.#opening as RegisterWindow).at8;
-  readonly #at16 = (NativeRegion.#opening as RegisterWindow).at16;
-  readonly #at32 = (NativeRegion.#opening as RegisterWindow).at32;
-  readonly #at64 = (NativeRegion.#opening as RegisterWindow).at64;
-  readonly #store8 = (NativeRegion.#opening as RegisterWindow).store8;
-  readonly #store16 = (NativeRegion.#opening as RegisterWindow).store16;
-  readonly #store32 = (NativeRegion.#opening as RegisterWindow).store32;
+  // buffers are refused, and from close() on. Not readonly: close() swaps
+  // them for empty ones instead of detaching the buffer (see close()).
+  #at8 = (NativeRegion.#opening as RegisterWindow).at8;
+  #at16 = (NativeRegion.#opening as RegisterWindow).at16;
+  #at32 = (NativeRegion.#opening as RegisterWindow).at32;
+  #at64 = (NativeRegion.#opening as RegisterWindow).at64;
+  #store8 = (NativeRegion.#opening as RegisterWindow).store8;
+  #store16 = (NativeRegion.#opening as RegisterWindow).store16;
+  #store32 = (NativeRegion.#opening as RegisterWindow).store32;
   readonly #handle: RegionHandle;
   readonly #path: string;
   readonly index: number;
@@ -139,7 +144,7 @@ export class NativeRegion implements Region, Disposable {
   // fractions and NaN through; non-numbers never get that far, so no
   // valueOf runs); past the end of the window
   // the element is undefined without touching memory, which also covers a
-  // closed region (a detached window has length 0) and a width the mapping's
+  // closed region (close() empties the arrays) and a width the mapping's
   // start is not aligned for (an empty array). Everything refused goes to the
   // native call, which reads or throws exactly as it always has.
   //
@@ -332,8 +337,25 @@ export class NativeRegion implements Region, Disposable {
     }
   }
 
-  /** Detaches every view and unmaps. Idempotent; afterwards every access throws ECLOSED. */
+  /**
+   * Detaches every view and drops the device mapping. Idempotent; afterwards
+   * every access throws ECLOSED.
+   */
   close(): void {
+    // The fast paths find empty arrays from here on, so every access falls to
+    // the native call, which throws ECLOSED. The window's buffer is not
+    // detached: detaching any ArrayBuffer costs the whole process V8's
+    // detach protector (every optimised typed-array access, in every region,
+    // gains a detach check for good). The addon swaps the device pages under
+    // it for anonymous memory, and these arrays were its only holders.
+    const closed = CLOSED_WINDOW;
+    this.#at8 = closed.at8;
+    this.#at16 = closed.at16;
+    this.#at32 = closed.at32;
+    this.#at64 = closed.at64;
+    this.#store8 = closed.store8;
+    this.#store16 = closed.store16;
+    this.#store32 = closed.store32;
     this.#handle.close();
   }
 

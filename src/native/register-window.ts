@@ -3,8 +3,12 @@
  * NativeRegion's register reads load in JS instead of calling the addon.
  *
  * Why this is safe and exact:
- * - The buffer is the region's one external ArrayBuffer; close() detaches it,
- *   so every array here drops to length 0 and can never reach unmapped memory.
+ * - The buffer is an external ArrayBuffer of the region's own, never handed to
+ *   user code. close() does not detach it (that would cost the process V8's
+ *   detach protector): NativeRegion swaps these arrays for empty ones, and the
+ *   addon swaps the device pages under the buffer for anonymous memory, kept
+ *   reserved until the buffer is collected, so nothing reaches device memory
+ *   after close and nothing ever reaches unmapped memory.
  * - An element load of a Uint32Array is one 32-bit load (likewise 8, 16 and
  *   64 bits) in V8's interpreter, baseline and optimising tiers: width-exact,
  *   never split or merged. On 32-bit CPUs V8 loads a BigUint64Array element
