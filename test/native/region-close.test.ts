@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { scratchDir, scratchFile } from "./scratch.js";
+import { NativeRegion } from "../../src/native/region.js";
+import { expectCode, scratchDir, scratchFile } from "./scratch.js";
 import { transpiledSource } from "./transpiled-source.js";
 
 /**
@@ -162,6 +163,25 @@ describe("NativeRegion close", () => {
       view: 0,
     });
     expect(readFileSync(file).readUInt32LE(0x44)).toBe(0x12345678);
+  });
+
+  it("closes a read-only region the same way: its loads went through the window too", () => {
+    const geometry = { index: 0, fileOffset: 0, inPageOffset: 8, length: 64, writable: false };
+    const region = NativeRegion.open(file, geometry);
+    expect(region.fastReads).toBe(true);
+    expect(region.read32(0)).toBe(0);
+    region.close();
+    expect(region.fastReads).toBe(false);
+    for (const call of [
+      () => region.read8(0),
+      () => region.read16(2),
+      () => region.read32(4),
+      () => region.read64(8),
+      () => region.write32(4, 1),
+      () => region.readBlock(0, 4),
+    ]) {
+      expectCode(call, "ECLOSED");
+    }
   });
 
   it("drops the file mapping at once: the window keeps only anonymous memory, where stores never reach the file", () => {
