@@ -22,6 +22,8 @@ export class MemoryRegion implements Region {
   private readonly buffer: ArrayBuffer;
   private readonly hooks = new Map<number, RegisterHook>();
   private isClosed = false;
+  /** Whether view() handed the memory out: only then does close() detach it. */
+  private viewed = false;
   readonly viewIsCopy = false;
 
   constructor(
@@ -49,7 +51,10 @@ export class MemoryRegion implements Region {
     this.isClosed = true;
     // Transferring the buffer detaches it, so views handed out earlier read
     // as empty rather than reaching memory a real device would have unmapped.
-    structuredClone(this.buffer, { transfer: [this.buffer] });
+    // Only when there are views: the first detach in a process costs every
+    // typed-array access in it a detach check from then on (V8's detach
+    // protector; see NativeRegion.close), and the methods refuse by isClosed.
+    if (this.viewed) structuredClone(this.buffer, { transfer: [this.buffer] });
   }
 
   // Each width reads memory directly (no width switch, no number|bigint
@@ -106,6 +111,7 @@ export class MemoryRegion implements Region {
 
   view(): Uint8Array {
     this.check(0, 0, 1);
+    this.viewed = true;
     return this.bytes;
   }
 

@@ -4,6 +4,7 @@ import type { EventListener, IrqSnapshot } from "../../../src/devices/backend.js
 import { adc } from "../../../src/devices/sim/adc.js";
 import type { SimBehaviour, SimContext } from "../../../src/devices/sim/behaviour.js";
 import { edu } from "../../../src/devices/sim/edu.js";
+import { MemoryRegion } from "../../../src/devices/sim/memory-region.js";
 import { REGISTER_FILE, registerFile } from "../../../src/devices/sim/register-file.js";
 import { simulate } from "../../../src/devices/sim/simulate.js";
 import { EDU_ID, eduRegisters } from "../../../src/devices/registers/maps/edu.js";
@@ -359,6 +360,18 @@ describe("simulate(): lifetime", () => {
     expect(view.byteLength).toBe(0);
     expect(() => dev.region(0).read32(0)).toThrow(expect.objectContaining({ code: "ECLOSED" }));
     expect(() => dev.irq.setEnabled(true)).toThrow(expect.objectContaining({ code: "ECLOSED" }));
+  });
+
+  it("close() detaches the memory only when view() handed it out (a first detach slows every typed array in the process)", () => {
+    const quiet = simulate({ behaviour: registerFile(), scheduler: new VirtualTimeScheduler() });
+    const region = quiet.region(0);
+    expect(region).toBeInstanceOf(MemoryRegion);
+    const memory = (region as MemoryRegion).memory;
+    quiet.close();
+    expect(memory.byteLength).toBe(region.size); // not detached
+    expect(() => region.read32(0)).toThrow(expect.objectContaining({ code: "ECLOSED" }));
+    expect(() => region.write32(0, 1)).toThrow(expect.objectContaining({ code: "ECLOSED" }));
+    expect(() => region.view()).toThrow(expect.objectContaining({ code: "ECLOSED" }));
   });
 
   it("unplug() errors the watches and onClose with ENODEV", () => {
