@@ -94,8 +94,9 @@ class Region : public Napi::ObjectWrap<Region> {
   // view() copies: no external buffers, or a read-only mapping (a store
   // through a user's view would SIGSEGV).
   bool copy_views_ = false;
-  // window() hands the buffer out once, to NativeRegion, which never writes
-  // through it; nobody else can get a writable array over a read-only mapping.
+  // window() hands the buffer out once, to NativeRegion, which stores through
+  // it only when the mapping is writable (its store arrays are empty over a
+  // read-only one); nobody else can get an array over a read-only mapping.
   bool window_taken_ = false;
   // Weak: the one external ArrayBuffer currently handed out by view(), to
   // detach on close. (The window's buffer is never detached; see Window().)

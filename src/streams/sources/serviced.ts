@@ -66,7 +66,8 @@ const location = (r: SnapshotSource): SnapshotRegister => ("snapshot" in r ? r.s
  * On a real device a native thread does it the moment the interrupt
  * arrives, so the device is acked and unmasked in native code whatever JS
  * is doing (see docs/streams.md for what the extra thread costs on one
- * CPU); the simulator runs the same plan. JS still gets every event, with
+ * CPU), or, with `thread: "event-loop"`, native code in the main loop's
+ * poll callback does it; the simulator runs the same plan. JS still gets every event, with
  * `count`/`missed` exact: if JS falls far behind, the thread stops
  * servicing (the line stays masked) and the interrupts it did not take show
  * as `missed`.
