@@ -1,7 +1,8 @@
-import { Observable, take } from "rxjs";
+import { take } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { changes } from "../../../src/streams/operators/changes.js";
 import { testScheduler } from "../sim-fixtures.js";
+import { synchronousSource } from "../synchronous-source.js";
 
 describe("changes", () => {
   it("emits the first value and each change, then completes", () => {
@@ -62,14 +63,7 @@ describe("changes", () => {
   });
 
   it("stops a synchronous source as soon as downstream has taken enough", () => {
-    const produced: number[] = [];
-    const source = new Observable<number>((subscriber) => {
-      for (let i = 0; i < 100 && !subscriber.closed; i++) {
-        produced.push(i);
-        subscriber.next(i >> 1);
-      }
-      subscriber.complete();
-    });
+    const { source, produced } = synchronousSource((i) => i >> 1);
     const seen: number[] = [];
     source.pipe(changes(), take(2)).subscribe((v) => seen.push(v));
     expect(seen).toEqual([0, 1]);

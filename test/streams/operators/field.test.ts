@@ -1,9 +1,10 @@
-import { Observable, take } from "rxjs";
+import { take } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { MemoryRegion } from "../../../src/devices/sim/memory-region.js";
 import { defineRegisters } from "../../../src/devices/registers/define-registers.js";
 import { field } from "../../../src/streams/operators/field.js";
 import { testScheduler } from "../sim-fixtures.js";
+import { synchronousSource } from "../synchronous-source.js";
 
 describe("field", () => {
   it("maps register values to a field given as [lsb, width]", () => {
@@ -63,14 +64,7 @@ describe("field", () => {
   });
 
   it("stops a synchronous source as soon as downstream has taken enough", () => {
-    const produced: number[] = [];
-    const source = new Observable<number>((subscriber) => {
-      for (let i = 0; i < 100 && !subscriber.closed; i++) {
-        produced.push(i);
-        subscriber.next(i << 4);
-      }
-      subscriber.complete();
-    });
+    const { source, produced } = synchronousSource((i) => i << 4);
     const seen: number[] = [];
     source.pipe(field([4, 4]), take(3)).subscribe((v) => seen.push(v));
     expect(seen).toEqual([0, 1, 2]);
