@@ -13,6 +13,7 @@ import type {
 } from "./backend.js";
 import { serviceRearm } from "./irq/service-rearm.js";
 import { nativeServicePlan } from "./service-plan.js";
+import { checkServicePlanOptions } from "./service-plan-options.js";
 import { EventCountAttribute } from "./sysfs/attribute.js";
 import type { UioInfo } from "./sysfs/info.js";
 import { errnoOf } from "./system-error.js";
@@ -150,6 +151,7 @@ export class UioEventSource implements EventSource {
   ): EventWatch {
     const { info, io } = this.host;
     const name = `uio${info.index} (${info.name})`;
+    checkServicePlanOptions(plan, info.devicePath);
     if (mode !== "epoll") {
       throw new RxuioError(
         "EINVAL",

@@ -109,6 +109,23 @@ describe("UioDevice serviced watch over a FIFO", () => {
     ).toBe("ERANGE");
   });
 
+  it("refuses an unknown thread, non-boolean switches and realtime in the event loop before any thread starts", () => {
+    const plans: unknown[] = [
+      { thread: "fibre" },
+      { thread: "event-loop", realtime: true },
+      { realtime: "yes" },
+      { rearm: 1 },
+    ];
+    for (const service of plans) {
+      const err = thrown(() => record({ service } as Parameters<typeof record>[0]));
+      expect(err.code).toBe("EINVAL");
+      expect(err.path).toBe(dev.info.devicePath);
+    }
+    // Nothing was left running: the one serviced watch a device allows is free.
+    const { watch } = record();
+    watch.stop();
+  });
+
   it("reports a refused config write as a typed error without closing the device", async () => {
     await writeFile(config, Buffer.from([0x34, 0x12]));
     const { events, errors } = record();

@@ -12,6 +12,7 @@ import type {
   SnapshotRegister,
 } from "../backend.js";
 import { readAtWidth, readerAtWidth, writeAtWidth } from "../region-width.js";
+import { checkServicePlanOptions } from "../service-plan-options.js";
 import { InlineWakes, type InlineWake } from "./inline-wakes.js";
 import type { IrqLine } from "./irq-line.js";
 import type { SimClock } from "./sim-clock.js";
@@ -179,6 +180,7 @@ export class SimEventSource implements EventSource {
       return readerAtWidth(region, reg.offset, reg.width);
     });
     const { service } = options;
+    if (service) checkServicePlanOptions(service);
     if (service && this.watches.some((w) => w.service)) {
       throw new RxuioError("EINVAL", "this device already has a serviced watch", {
         hint: "Two service plans would ack and re-arm every interrupt twice; share the one serviced stream, or stop it first",

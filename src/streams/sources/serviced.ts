@@ -46,7 +46,8 @@ export interface ServicedOptions {
    * natively in the main loop's poll callback: no thread and no context
    * switch per interrupt (on one CPU the cheaper round trip when JS is idle
    * between interrupts), but an interrupt waits for JS to return to the
-   * loop. Not with `realtime` (EINVAL). Ignored by the simulator.
+   * loop. Not with `realtime` (EINVAL). Ignored by the simulator, which
+   * still refuses (EINVAL) any value other than these two.
    */
   readonly thread?: ServiceRunner;
   /** Completes this subscriber's stream when aborted. */

@@ -68,4 +68,34 @@ describe("serviced()", () => {
     expect(err.message).toContain("irqStatus");
     dev.close();
   });
+
+  it("refuses an unknown thread, non-boolean switches and realtime in the event loop with EINVAL, as a real device does", () => {
+    const dev = simulate({ behaviour: edu() });
+    // What untyped JS or a configuration file can pass: the simulator ignores
+    // thread and realtime, but must not accept a plan hardware refuses.
+    const plans = [
+      { options: { thread: "fibre" }, message: 'unknown service runner thread: "fibre"' },
+      { options: { realtime: 1 }, message: "realtime must be true or false" },
+      { options: { rearm: "yes" }, message: "rearm must be true or false" },
+      { options: { realtime: true, thread: "event-loop" }, message: "has none" },
+    ];
+    for (const { options, message } of plans) {
+      let failure: unknown;
+      serviced(dev, options as Parameters<typeof serviced>[1]).subscribe({
+        error: (err: unknown) => (failure = err),
+      });
+      expect(failure).toMatchObject({ code: "EINVAL" });
+      expect((failure as Error).message).toContain(message);
+      expect((failure as { hint?: string }).hint).toMatch(/^(Use one of|Pass|Leave realtime out)/);
+    }
+    // Refused before the watch opened: a valid plan still gets the device.
+    let failure: unknown;
+    const ok = serviced(dev, { thread: "event-loop", rearm: true }).subscribe({
+      error: (err: unknown) => (failure = err),
+    });
+    expect(failure).toBeUndefined();
+    expect(ok.closed).toBe(false);
+    ok.unsubscribe();
+    dev.close();
+  });
 });
