@@ -1,5 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NativeRegion } from "../../src/native/region.js";
@@ -26,10 +27,15 @@ interface ChildRun {
   readonly stderr: string;
 }
 
-function runModule(body: string, flags: readonly string[]): ChildRun {
+function runModule(
+  body: string,
+  flags: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildRun {
   const run = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", body], {
     encoding: "utf8",
     timeout: 30_000,
+    env,
   });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -210,6 +216,51 @@ describe("NativeRegion close", () => {
     expect(readFileSync(path)).toEqual(Buffer.from(marked));
   });
 
+  it("when the pages cannot be replaced (out of memory), unmaps them and detaches the window too: nothing can reach the range", () => {
+    // LD_PRELOAD fault injection: the child's mmap() refuses the anonymous
+    // replacement close() asks for (fixtures/refuse-page-replacement.c).
+    const shim = join(scratch.dir, "refuse-page-replacement.so");
+    const source = fileURLToPath(new URL("fixtures/refuse-page-replacement.c", import.meta.url));
+    execFileSync("cc", ["-O2", "-Wall", "-Wextra", "-shared", "-fPIC", "-o", shim, source, "-ldl"]);
+    const refusals = join(scratch.dir, "refusals");
+    const path = scratchFile(scratch.dir, "marked", new Uint8Array(LENGTH).fill(7));
+    const regionModule = transpiledSource("src/native/region.ts", `${scratch.dir}/js`);
+    const run = runModule(
+      `
+      import { readFileSync } from "node:fs";
+      const { NativeRegion } = await import(${JSON.stringify(pathToFileURL(regionModule).href)});
+      const mapped = () => readFileSync("/proc/self/maps", "utf8").split("\\n")
+        .some((line) => line.endsWith(${JSON.stringify(path)}));
+      const region = NativeRegion.open(${JSON.stringify(path)}, { index: 0, fileOffset: 0, inPageOffset: 0, length: ${LENGTH} });
+      const view = region.view();
+      const before = [mapped(), region.read32(0), view[0]];
+      region.close();
+      const after = {};
+      for (const [name, call] of Object.entries({
+        read8: () => region.read8(0),
+        read32: () => region.read32(0),
+        write32: () => region.write32(0, 1),
+        readBlock: () => region.readBlock(0, 4),
+      })) {
+        try { call(); after[name] = "no error"; } catch (err) { after[name] = err.code; }
+      }
+      console.log(JSON.stringify({ before, mapped: mapped(), view: view.length, after, closed: region.closed }));
+      `,
+      [],
+      { ...process.env, LD_PRELOAD: shim, RXUIO_REFUSALS: refusals },
+    );
+    expect(parseRun(run).report).toEqual({
+      before: [true, 0x07070707, 7],
+      mapped: false,
+      view: 0,
+      after: { read8: "ECLOSED", read32: "ECLOSED", write32: "ECLOSED", readBlock: "ECLOSED" },
+      closed: true,
+    });
+    // The shim did refuse, once: the path above is the fallback, not the usual close.
+    expect(existsSync(refusals) && readFileSync(refusals, "utf8")).toBe("refused\n");
+    expect(readFileSync(path)).toEqual(Buffer.from(new Uint8Array(LENGTH).fill(7)));
+  });
+
   it("releases the address range once neither the window nor a view needs it: on collection and at worker exit", () => {
     const big = scratchFile(scratch.dir, "big", new Uint8Array(1 << 20));
     // 1 MiB regions, the window and a view taken, half of them closed: a
@@ -241,8 +292,16 @@ describe("NativeRegion close", () => {
       \`;
       const round = async (keep) => {
         const worker = new Worker(body(keep), { eval: true });
-        await new Promise((resolve, reject) => { worker.on("message", resolve); worker.on("error", reject); });
-        await new Promise((resolve) => worker.on("exit", resolve));
+        // Both listeners from the start: the exit may be dispatched before
+        // the code after the message runs, and a listener added then would wait forever.
+        let reported = false;
+        await new Promise((resolve, reject) => {
+          worker.on("message", () => (reported = true));
+          worker.on("error", reject);
+          worker.on("exit", (code) =>
+            reported ? resolve() : reject(new Error(\`the worker exited (\${code}) without reporting\`)),
+          );
+        });
         return mib();
       };
       const baseline = await round(true);
