@@ -47,6 +47,60 @@ void ReadAll(const volatile uint8_t* data, const IrqService::Register* regs, siz
   for (size_t i = 0; i < count; i++) out[i] = *reinterpret_cast<const volatile T*>(data + regs[i].offset);
 }
 
+// The callback scope of one poll callback, around all its batches: the
+// microtask checkpoint, process.nextTick queue and async-context pop that a
+// MakeCallback per batch would run after every batch run once, when the
+// callback returns to the loop. A batch's onBatch may raise the next
+// interrupt (a ping-pong), so what runs between its return and the next
+// read of the count is what delays that interrupt's service.
+class PollCallbackScope {
+ public:
+  PollCallbackScope(napi_env env, napi_value resource, napi_async_context context)
+      : env_(env), resource_(resource), context_(context) {}
+  ~PollCallbackScope() {
+    if (scope_ != nullptr) napi_close_callback_scope(env_, scope_);
+  }
+  PollCallbackScope(const PollCallbackScope&) = delete;
+  PollCallbackScope& operator=(const PollCallbackScope&) = delete;
+
+  // Opens the scope before the first call into JS; a no-op after that.
+  void Enter() {
+    if (scope_ != nullptr) return;
+    const napi_status status = napi_open_callback_scope(env_, resource_, context_, &scope_);
+    if (status != napi_ok) {
+      scope_ = nullptr;
+      throw Napi::Error::New(env_, "could not open a callback scope for the interrupt service");
+    }
+  }
+
+ private:
+  napi_env env_;
+  napi_value resource_;
+  napi_async_context context_;
+  napi_callback_scope scope_ = nullptr;
+};
+
+// The batch's memory: 8-byte columns first, so every column is aligned.
+struct BatchLayout {
+  size_t times;
+  size_t serviced;
+  size_t values;
+  size_t counts;
+  size_t missed;
+  size_t bytes;
+};
+
+BatchLayout LayoutFor(size_t events, size_t per_event) {
+  BatchLayout l{};
+  l.times = 0;
+  l.serviced = l.times + events * sizeof(uint64_t);
+  l.values = l.serviced + events * sizeof(uint64_t);
+  l.counts = l.values + events * per_event * sizeof(double);
+  l.missed = l.counts + events * sizeof(int32_t);
+  l.bytes = l.missed + events * sizeof(uint32_t);
+  return l;
+}
+
 }  // namespace
 
 Napi::Function IrqService::Define(Napi::Env env) {
@@ -55,6 +109,7 @@ Napi::Function IrqService::Define(Napi::Env env) {
                          InstanceMethod<&IrqService::Stop>("stop"),
                          InstanceAccessor<&IrqService::GetRunning>("running"),
                          InstanceAccessor<&IrqService::GetStalls>("stalls"),
+                         InstanceAccessor<&IrqService::GetBatch>("batch"),
                      });
 }
 
@@ -156,6 +211,20 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
   }
   const int64_t page = sysconf(_SC_PAGESIZE);
   if (file_offset % page != 0) ThrowCoded(env, "EINVAL", "fileOffset is not a multiple of the page size");
+
+  // The batch JS reads, allocated once: a batch then costs no allocation and
+  // no garbage (ArrayBuffers per batch made work for every scavenge).
+  const BatchLayout layout = LayoutFor(kSlotEvents, visible_);
+  Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, layout.bytes);
+  Napi::Object batch = Napi::Object::New(env);
+  batch.Set("times", Napi::BigUint64Array::New(env, kSlotEvents, buffer, layout.times));
+  batch.Set("servicedAt", Napi::BigUint64Array::New(env, kSlotEvents, buffer, layout.serviced));
+  batch.Set("values", Napi::Float64Array::New(env, kSlotEvents * visible_, buffer, layout.values));
+  batch.Set("counts", Napi::Int32Array::New(env, kSlotEvents, buffer, layout.counts));
+  batch.Set("missed", Napi::Uint32Array::New(env, kSlotEvents, buffer, layout.missed));
+  batch_buffer_ = Napi::Persistent(buffer);
+  batch_ = Napi::Persistent(batch);
+  batch_bytes_ = layout.bytes;
 
   // Resources, in order; the destructor releases whatever was acquired if a
   // later step throws (ObjectWrap runs it for a constructor that threw).
@@ -455,28 +524,31 @@ Napi::Error IrqService::FailureError(Napi::Env env) const {
   return error;
 }
 
-void IrqService::TakeBatch(Napi::Env env, Slot& slot, napi_value (&args)[5]) {
+Napi::Value IrqService::TakeBatch(Napi::Env env, Slot& slot) {
   const size_t n = slot.count;
   const size_t k = visible_;
-  // One copy per batch (never per event), after which the slot is the thread's again.
-  Napi::ArrayBuffer counts = Napi::ArrayBuffer::New(env, n * 4);
-  Napi::ArrayBuffer missed = Napi::ArrayBuffer::New(env, n * 4);
-  Napi::ArrayBuffer times = Napi::ArrayBuffer::New(env, n * 8);
-  Napi::ArrayBuffer serviced = Napi::ArrayBuffer::New(env, n * 8);
-  Napi::ArrayBuffer values = Napi::ArrayBuffer::New(env, n * k * 8);
-  std::copy_n(slot.counts.data(), n, static_cast<int32_t*>(counts.Data()));
-  std::copy_n(slot.missed.data(), n, static_cast<uint32_t*>(missed.Data()));
-  std::copy_n(slot.times.data(), n, static_cast<uint64_t*>(times.Data()));
-  std::copy_n(slot.serviced.data(), n, static_cast<uint64_t*>(serviced.Data()));
-  std::copy_n(slot.values.data(), n * k, static_cast<double*>(values.Data()));
+  Napi::ArrayBuffer buffer = batch_buffer_.Value();
+  // Only code holding the service's handle could detach it; refuse rather than write to freed memory.
+  const bool intact = buffer.ByteLength() == batch_bytes_;
+  if (intact) {
+    // One copy per batch (never per event), after which the slot is the thread's again.
+    const BatchLayout l = LayoutFor(kSlotEvents, k);
+    uint8_t* base = static_cast<uint8_t*>(buffer.Data());
+    std::copy_n(slot.times.data(), n, reinterpret_cast<uint64_t*>(base + l.times));
+    std::copy_n(slot.serviced.data(), n, reinterpret_cast<uint64_t*>(base + l.serviced));
+    std::copy_n(slot.values.data(), n * k, reinterpret_cast<double*>(base + l.values));
+    std::copy_n(slot.counts.data(), n, reinterpret_cast<int32_t*>(base + l.counts));
+    std::copy_n(slot.missed.data(), n, reinterpret_cast<uint32_t*>(base + l.missed));
+  }
   slot.count = 0;
   slot.busy.store(false, std::memory_order_seq_cst);
-  napi_create_typedarray(env, napi_int32_array, n, counts, 0, &args[0]);
-  napi_create_typedarray(env, napi_uint32_array, n, missed, 0, &args[1]);
-  napi_create_typedarray(env, napi_biguint64_array, n, times, 0, &args[2]);
-  napi_create_typedarray(env, napi_biguint64_array, n, serviced, 0, &args[3]);
-  napi_create_typedarray(env, napi_float64_array, n * k, values, 0, &args[4]);
+  // The thread may be waiting for this slot (backpressure): it can go on.
+  if (want_slot_.exchange(false, std::memory_order_seq_cst) && control_fd_ >= 0) Signal(control_fd_);
+  if (!intact) ThrowCoded(env, "EINVAL", "the interrupt service's batch memory was detached; its events are lost");
+  return Napi::Number::New(env, static_cast<double>(n));
 }
+
+Napi::Value IrqService::GetBatch(const Napi::CallbackInfo& /*info*/) { return batch_.Value(); }
 
 void IrqService::OnPoll(uv_poll_t* handle, int status, int events) {
   IrqService* self = static_cast<IrqService*>(handle->data);
@@ -488,6 +560,7 @@ void IrqService::OnPoll(uv_poll_t* handle, int status, int events) {
   Slot& slot = self->slots_[0];
   short revents = (events & UV_DISCONNECT) != 0 ? POLLHUP : 0;
   try {
+    PollCallbackScope callback_scope(env, recv, *self->async_context_);
     // After a batch, read the count again before going back to the loop: an
     // interrupt raised meanwhile (from onBatch, as a ping-pong does, or in a
     // burst) is serviced at once, not after the loop's other phases and an
@@ -503,16 +576,17 @@ void IrqService::OnPoll(uv_poll_t* handle, int status, int events) {
       }
       const bool serviced = slot.count > 0;
       if (serviced) {
-        napi_value args[5];
-        self->TakeBatch(env, slot, args);
-        self->on_batch_.MakeCallback(recv, {args[0], args[1], args[2], args[3], args[4]}, *self->async_context_);
+        Napi::Value n = self->TakeBatch(env, slot);
+        callback_scope.Enter();
+        self->on_batch_.Call(recv, {n});
       }
       if (!self->running_ || self->poll_ == nullptr) return;  // stopped from onBatch
       if (!ok) {
         // As the thread ends on a failure: no more wake-ups; stop() releases the rest.
         self->CloseLoop();
         Napi::Error error = self->FailureError(env);
-        self->on_error_.MakeCallback(recv, {error.Value()}, *self->async_context_);
+        callback_scope.Enter();
+        self->on_error_.Call(recv, {error.Value()});
         return;
       }
       if (!serviced) return;
@@ -548,13 +622,9 @@ void IrqService::Deliver(Napi::Env env, Napi::Function on_batch, IrqService* sel
       return;
     }
     Slot& slot = self->slots_[index];
-    napi_value args[5];
-    self->TakeBatch(env, slot, args);
-    if (self->want_slot_.exchange(false, std::memory_order_seq_cst) && self->control_fd_ >= 0) {
-      Signal(self->control_fd_);
-    }
+    Napi::Value n = self->TakeBatch(env, slot);
     if (!self->running_) return;  // stopped: the batch goes with the service
-    on_batch.Call({args[0], args[1], args[2], args[3], args[4]});
+    on_batch.Call({n});
   } catch (const Napi::Error& e) {
     // A throwing listener is the application's uncaught exception, as with
     // any event emitter; it must not unwind into Node's C code.

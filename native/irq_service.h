@@ -68,9 +68,13 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   //           rearm: "none" | "irqcontrol" | "pci-intx", configPath?,
   //           realtime?: 0..99 (SCHED_FIFO priority of the thread; 0 = normal),
   //           eventLoop?: boolean (service in the main loop; no thread, no realtime) }
-  //   onBatch(counts: Int32Array, missed: Uint32Array, times: BigUint64Array,
-  //           servicedAt: BigUint64Array, values: Float64Array) on the JS thread
+  //   onBatch(n) on the JS thread: the batch's n events are in `batch`
   //   onError(error) at most once, after the last batch
+  //   batch: { counts: Int32Array, missed: Uint32Array, times: BigUint64Array,
+  //            servicedAt: BigUint64Array, values: Float64Array } of kSlotEvents
+  //            events (values: `visible` per event), allocated once and
+  //            overwritten before each onBatch: JS copies out what it keeps
+  //            before returning (no allocation per batch in the native->JS hop)
   explicit IrqService(const Napi::CallbackInfo& info);
   ~IrqService() override;
 
@@ -122,8 +126,11 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   void FailCoded(const char* code, const std::string& message, const char* syscall);
 
   static void Deliver(Napi::Env env, Napi::Function on_batch, IrqService* self, size_t* item);
-  // onBatch's arguments: the slot copied into fresh typed arrays; the slot is free again.
-  void TakeBatch(Napi::Env env, Slot& slot, napi_value (&args)[5]);
+  // Copies the slot into `batch`, frees the slot (signalling a thread waiting
+  // for it) and returns onBatch's argument, the event count; throws if JS
+  // detached the batch's memory.
+  Napi::Value TakeBatch(Napi::Env env, Slot& slot);
+  Napi::Value GetBatch(const Napi::CallbackInfo& info);
   Napi::Error FailureError(Napi::Env env) const;
   // Event-loop mode: the poll callback, and closing the handle (idempotent).
   static void OnPoll(uv_poll_t* handle, int status, int events);
@@ -175,6 +182,11 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   bool loop_ref_ = false;
   Napi::FunctionReference on_batch_;
   std::unique_ptr<Napi::AsyncContext> async_context_;
+
+  // The batch JS reads: one ArrayBuffer under the five typed arrays of `batch`.
+  Napi::Reference<Napi::ArrayBuffer> batch_buffer_;
+  Napi::ObjectReference batch_;
+  size_t batch_bytes_ = 0;
 };
 
 }  // namespace rxuio

@@ -121,9 +121,23 @@ export interface IrqServicePlanHandle {
   readonly eventLoop?: boolean;
 }
 
+/** The columns of an IrqService batch, one entry per event. */
+export interface IrqServiceBatch {
+  readonly counts: Int32Array;
+  readonly missed: Uint32Array;
+  readonly times: BigUint64Array;
+  readonly servicedAt: BigUint64Array;
+  readonly values: Float64Array;
+}
+
 /** A running interrupt service thread as the addon sees it; see native/irq_service.h. */
 export interface IrqServiceHandle {
   readonly running: boolean;
+  /**
+   * Where each batch's events are before onBatch(n): the first n entries
+   * (values: n × visible), overwritten by the next batch. Allocated once.
+   */
+  readonly batch: IrqServiceBatch;
   /** Times the thread stopped servicing because JS held every batch slot. */
   readonly stalls: number;
   stop(): void;
@@ -161,13 +175,8 @@ export interface Addon {
   ) => SamplerHandle;
   IrqService: new (
     plan: IrqServicePlanHandle,
-    onBatch: (
-      counts: Int32Array,
-      missed: Uint32Array,
-      times: BigUint64Array,
-      servicedAt: BigUint64Array,
-      values: Float64Array,
-    ) => void,
+    /** `n` events are in the handle's `batch`. */
+    onBatch: (n: number) => void,
     onError: (err: unknown) => void,
   ) => IrqServiceHandle;
   PciCommand: new (configPath: string) => PciCommandHandle;

@@ -1,6 +1,11 @@
 import type { IrqSnapshot } from "../devices/backend.js";
 import { RxuioError, type ErrorCode } from "../errors.js";
-import { addon, type IrqServiceHandle, type IrqServicePlanHandle } from "./binding.js";
+import {
+  addon,
+  type IrqServiceBatch,
+  type IrqServiceHandle,
+  type IrqServicePlanHandle,
+} from "./binding.js";
 import { fromNative } from "./errors.js";
 
 /** A register of a service plan: an offset in the plan's region and a width up to 32 bits. */
@@ -53,6 +58,13 @@ export interface NativeServicePlan {
 
 /** The values of every event of a plan without snapshot registers. */
 const NO_VALUES: readonly (number | bigint)[] = Object.freeze([]);
+
+/** One event's register values, copied out of the batch (frozen, as every event's values are). */
+function snapshotValues(values: Float64Array, from: number, k: number): readonly number[] {
+  const out = new Array<number>(k);
+  for (let j = 0; j < k; j++) out[j] = values[from + j] ?? 0;
+  return Object.freeze(out);
+}
 
 const SERVICE_HINTS: Partial<Record<ErrorCode, string>> = {
   ENODEV: "The device was unplugged or its event source closed; open it again when it is back",
@@ -113,10 +125,13 @@ export class NativeIrqService {
     const path = plan.eventPath;
     try {
       const { IrqService } = addon();
+      // Taken from the handle at the first batch (batches come from the event loop, after `new`).
+      let batch: IrqServiceBatch | undefined;
       const handle = new IrqService(
         handlePlan,
-        (counts, missed, times, servicedAt, values) => {
-          const n = counts.length;
+        (n) => {
+          const { counts, missed, times, servicedAt, values } = (batch ??= handle.batch);
+          // The batch's memory is the next batch's too: every event is copied out here.
           const events: IrqSnapshot[] = new Array<IrqSnapshot>(n);
           for (let i = 0; i < n; i++) {
             events[i] = {
@@ -124,7 +139,7 @@ export class NativeIrqService {
               missed: missed[i] ?? 0,
               time: times[i] ?? 0n,
               servicedAt: servicedAt[i] ?? 0n,
-              values: k === 0 ? NO_VALUES : Object.freeze(Array.from(values.subarray(i * k, i * k + k))),
+              values: k === 0 ? NO_VALUES : snapshotValues(values, i * k, k),
             };
           }
           onEvents(events);

@@ -279,14 +279,18 @@ describe.each([
 
     it("services an interrupt raised from onBatch before the loop moves on, each in its own batch, none missed", async () => {
       let raise: (...counts: number[]) => void = () => undefined;
-      const seen: { count: number; missed: number; immediateRan: boolean }[] = [];
+      const seen: { count: number; missed: number; immediateRan: boolean; reactionRan: boolean }[] = [];
       let immediateRan = false;
+      let reactionRan = false;
       const done = new Promise<void>((resolve, reject) => {
         const service = NativeIrqService.start(
           { eventPath: fifo, rearm: { kind: "none" }, eventLoop: true, baseline: 0 },
           (events) => {
-            for (const e of events) seen.push({ count: e.count, missed: e.missed, immediateRan });
-            if (seen.length === 1) setImmediate(() => (immediateRan = true));
+            for (const e of events) seen.push({ count: e.count, missed: e.missed, immediateRan, reactionRan });
+            if (seen.length === 1) {
+              setImmediate(() => (immediateRan = true));
+              void Promise.resolve().then(() => (reactionRan = true));
+            }
             if (seen.length < 5) raise(seen.length + 1);
             else resolve();
           },
@@ -298,8 +302,13 @@ describe.each([
       raise = writer();
       raise(1);
       await done;
-      // The loop's check phase (setImmediate) had no turn between them.
-      expect(seen).toEqual([1, 2, 3, 4, 5].map((count) => ({ count, missed: 0, immediateRan: false })));
+      // Neither the loop's check phase (setImmediate) nor a promise reaction
+      // had a turn between them: one callback scope covers every batch of a
+      // poll callback, so microtasks run when it returns to the loop.
+      expect(seen).toEqual(
+        [1, 2, 3, 4, 5].map((count) => ({ count, missed: 0, immediateRan: false, reactionRan: false })),
+      );
+      expect(reactionRan).toBe(true);
       await new Promise((resolve) => setImmediate(resolve));
       expect(immediateRan).toBe(true);
     });
@@ -321,6 +330,41 @@ describe.each([
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(recorder.events).toEqual([]);
     expect(word(config, 4, 2)).toBe(0x0506);
+  });
+
+  it("reuses one batch memory: each event is a copy, unchanged by the batches after it", async () => {
+    const recorder = new EventRecorder();
+    start({ region: region(), snapshot: [{ offset: 0x00, width: 32 }], baseline: 0 }, recorder);
+    const raise = writer();
+    raise(1);
+    await recorder.until(() => recorder.events.length === 1);
+    const first = recorder.events[0];
+    raise(3);
+    await recorder.until(() => recorder.events.length === 2);
+    expect(first).toMatchObject({ count: 1, missed: 0, values: [0x010000ed] });
+    expect(recorder.events[1]).toMatchObject({ count: 3, missed: 1, values: [0x010000ed] });
+    expect(Object.isFrozen(first?.values)).toBe(true);
+  });
+
+  it("refuses to deliver into a batch memory that was detached, with EINVAL as the uncaught exception, and loses no other event", () => {
+    // A child process: detaching any ArrayBuffer costs the whole process V8's fast paths.
+    const script = `
+      const fs = require("node:fs");
+      const addon = require(${JSON.stringify(ADDON)});
+      const service = new addon.IrqService(
+        { eventPath: ${JSON.stringify(fifo)}, reads: [], visible: 0, rearm: "none", eventLoop: ${eventLoop} },
+        (n) => console.log("batch", n), () => {});
+      structuredClone(service.batch.counts.buffer, { transfer: [service.batch.counts.buffer] });
+      process.on("uncaughtException", (err) => {
+        console.log("uncaught", err.code, /detached/.test(err.message));
+        service.stop();
+      });
+      const fd = fs.openSync(${JSON.stringify(fifo)}, "w");
+      fs.writeSync(fd, Buffer.from([1, 0, 0, 0]));
+    `;
+    const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 10_000 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe("uncaught EINVAL true");
   });
 
   it("does not keep a process from exiting once stopped, and a forgotten running service ends with the process", () => {
