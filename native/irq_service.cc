@@ -173,18 +173,18 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
     return {static_cast<size_t>(offset), bytes};
   };
   for (uint32_t i = 0; i < reads.Length(); i++) {
-    reads_.push_back(check_register(reads.Get(i), "reads[" + std::to_string(i) + "]"));
+    reads_[read_count_++] = check_register(reads.Get(i), "reads[" + std::to_string(i) + "]");
   }
-  uniform_bytes_ = reads_.empty() ? 0 : reads_[0].bytes;
-  for (const Register& r : reads_) {
-    if (r.bytes != uniform_bytes_) uniform_bytes_ = 0;
+  uniform_bytes_ = read_count_ == 0 ? 0 : reads_[0].bytes;
+  for (size_t i = 0; i < read_count_; i++) {
+    if (reads_[i].bytes != uniform_bytes_) uniform_bytes_ = 0;
   }
   if (has_ack_) {
     if (!ack_arg.IsObject()) ThrowCoded(env, "EINVAL", "ack must be { offset, width, value | from }");
     Napi::Object ack = ack_arg.As<Napi::Object>();
     ack_ = check_register(ack, "the ack register");
     if (!ack.Get("from").IsUndefined()) {
-      ack_from_ = static_cast<long>(IntegerArg(ack.Get("from"), "ack.from", 0, static_cast<int64_t>(reads_.size()) - 1));
+      ack_from_ = static_cast<long>(IntegerArg(ack.Get("from"), "ack.from", 0, static_cast<int64_t>(read_count_) - 1));
     } else {
       ack_value_ = RegisterValueArg(ack.Get("value"), static_cast<unsigned>(ack_.bytes * 8));
     }
@@ -239,7 +239,7 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
     config_fd_ = open(config_path_.c_str(), O_RDWR | O_CLOEXEC);
     if (config_fd_ < 0) ThrowErrno(env, errno, "open", config_path_);
   }
-  if (!region_path.empty() && (!reads_.empty() || has_ack_)) {
+  if (!region_path.empty() && (read_count_ > 0 || has_ack_)) {
     const uint64_t mapped = (static_cast<uint64_t>(in_page_offset + length) + page - 1) / page * page;
     int fd = open(region_path.c_str(), (has_ack_ ? O_RDWR : O_RDONLY) | O_CLOEXEC);
     if (fd < 0) ThrowErrno(env, errno, "open", region_path);
@@ -366,13 +366,13 @@ bool IrqService::ServiceWake(Slot& slot, short revents) {
   // The plan: registers, ack, re-arm, in the order a C handler does them.
   // Values are kept as read (at most 32 bits) and become doubles for JS only
   // after `servicedAt`: the conversion is no part of servicing the device.
-  uint32_t values[kMaxRegisters];
   // One width dispatch per wake-up, not per register, when the plan's reads
   // share a width (the usual case): under emulation every branch of a
   // per-read switch is a translated block of its own, which tripled the
   // cost of 4 reads against C's plain loop.
-  const Register* regs = reads_.data();
-  const size_t count = reads_.size();
+  uint32_t* values = values_;
+  const Register* regs = reads_;
+  const size_t count = read_count_;
   switch (uniform_bytes_) {
     case 4:
       ReadAll<uint32_t>(data_, regs, count, values);
