@@ -32,6 +32,9 @@
 // the main loop services each wake-up in its callback, then hands the batch
 // to JS directly. No context switch per interrupt (on one CPU that is most
 // of the thread's cost), but servicing waits for JS to return to the loop.
+// One callback scope covers the wake-ups a poll callback services back to
+// back: microtasks and process.nextTick callbacks JS queued from onBatch run
+// when the callback returns to the loop, not between two of them.
 #pragma once
 
 #include <napi.h>
