@@ -335,6 +335,8 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
   dev.irq.setEnabled(true);
   const rounds = quick ? 2 : 5;
   const trips = quick ? 200 : 2000;
+  /** Interleaved runs per side and round of the metric (see `metric` below). */
+  const metricChunks = quick ? 1 : 4;
   // rxuio is the serviced path in the event loop (ack and unmask native,
   // in the main loop's poll callback: on this one-vCPU guest the fastest
   // of rxuio's ways, as no thread has to be switched in). Diagnostics, not
@@ -401,25 +403,42 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
         () => rxuioPingPong(dev, interrupts(dev), trips),
       );
     }
-    const runs: Record<(typeof kinds)[number], () => Promise<number[]>> = {
-      rxuio: async () =>
-        (await servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), trips)).serviced,
-      thread: async () => {
-        const run = await servicedPingPong(dev, eduServiced(dev, false), trips, false, true);
+    const runs: Record<(typeof kinds)[number], (n: number) => Promise<number[]>> = {
+      rxuio: async (n) =>
+        (await servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), n)).serviced,
+      thread: async (n) => {
+        const run = await servicedPingPong(dev, eduServiced(dev, false), n, false, true);
         all.delivered.push(...run.delivered);
         return run.serviced;
       },
-      c: async () => (await cPingPong(dev, trips, 0)).serviced,
-      jsAck: () => rxuioPingPong(dev, interrupts(dev), trips),
-      cThreaded: async () => (await cThreadedPingPong(dev, trips)).serviced,
+      c: async (n) => (await cPingPong(dev, n, 0)).serviced,
+      jsAck: (n) => rxuioPingPong(dev, interrupts(dev), n),
+      cThreaded: async (n) => (await cThreadedPingPong(dev, n)).serviced,
     };
     const mine: Partial<Record<(typeof kinds)[number], number[]>> = {};
-    // Rotate the order so no variant always runs first or last.
-    for (let i = 0; i < kinds.length; i++) {
-      const kind = kinds[(i + round) % kinds.length] as (typeof kinds)[number];
-      const latencies = await runs[kind]();
-      mine[kind] = latencies;
+    const record = (kind: (typeof kinds)[number], latencies: readonly number[]): void => {
+      (mine[kind] ??= []).push(...latencies);
       all[kind].push(...latencies);
+    };
+    // The metric's two sides run interleaved in chunks, C and rxuio in
+    // turn, rather than one run each: the guest's speed shifts in phases
+    // (a run can take twice as long as the one before it when the host is
+    // busy), and a shift between two long runs decides a round's ratio.
+    // Each side gets the same trips per round, and the order alternates.
+    const metric = async (): Promise<void> => {
+      for (let chunk = 0; chunk < metricChunks; chunk++) {
+        const cFirst = (round + chunk) % 2 === 0;
+        for (const kind of cFirst ? (["c", "rxuio"] as const) : (["rxuio", "c"] as const)) {
+          record(kind, await runs[kind](trips / metricChunks));
+        }
+      }
+    };
+    // Rotate the order so no variant always runs first or last.
+    const steps = ["metric", "jsAck", "cThreaded", "thread"] as const;
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[(i + round) % steps.length] as (typeof steps)[number];
+      if (step === "metric") await metric();
+      else record(step, await runs[step](trips));
     }
     const ours = sorted(mine.rxuio ?? []);
     const theirs = sorted(mine.c ?? []);
@@ -473,7 +492,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
     [...kinds, "delivered" as const].map((k) => [k, sorted(all[k])]),
   ) as Record<(typeof kinds)[number] | "delivered", number[]>;
   const max = (values: readonly number[]): number => values[values.length - 1] ?? 0;
-  const method = `edu on uio_pci_generic, raise -> wake -> ack -> unmask, ${rounds} alternating rounds of ${trips} round trips; rxuio = serviced(dev, plan, { thread: "event-loop" }) with ack (0x64 <- 1) and rearm (pci-intx) declared, run natively in the main loop's poll callback (the guest has one vCPU, so a service thread costs a context switch per interrupt; the thread's figures are a diagnostic), latency = servicedAt - raise`;
+  const method = `edu on uio_pci_generic, raise -> wake -> ack -> unmask, ${rounds} rounds of ${trips} round trips per side, each round ${metricChunks} interleaved pairs of runs of ${trips / metricChunks} (C and rxuio in turn, order alternating; diagnostics one run per round); rxuio = serviced(dev, plan, { thread: "event-loop" }) with ack (0x64 <- 1) and rearm (pci-intx) declared, run natively in the main loop's poll callback (the guest has one vCPU, so a service thread costs a context switch per interrupt; the thread's figures are a diagnostic), latency = servicedAt - raise`;
   const snapshotRxuio = median(addedRxuio);
   const snapshotC = median(addedC);
   const results: MetricResult[] = [
