@@ -465,7 +465,9 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
       assert.ok(cBare && cSnap && rBare && rSnap);
       addedC.push(serviceP50(cSnap) - serviceP50(cBare));
       addedRxuio.push(serviceP50(rSnap) - serviceP50(rBare));
-      if (pair === 0) {
+      {
+        // Diagnostics, at every pair: one pair per round gave 5 values, too
+        // few for a median against swings of thousands of ns.
         const loopRun = (snapshot: boolean): Promise<ServicedTrips> =>
           servicedPingPong(dev, eduServiced(dev, snapshot, false, "event-loop"), pairTrips, true);
         const first = await loopRun(snapFirst);
@@ -477,8 +479,9 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
           [touched, addedCTouched],
           [touchedOwn, addedCTouchedOwn],
         ] as const) {
-          const bare = await cPingPong(dev, pairTrips, 0, diagnostic);
-          const snap = await cPingPong(dev, pairTrips, 4, diagnostic);
+          const first = await cPingPong(dev, pairTrips, snapFirst ? 4 : 0, diagnostic);
+          const second = await cPingPong(dev, pairTrips, snapFirst ? 0 : 4, diagnostic);
+          const [bare, snap] = snapFirst ? [second, first] : [first, second];
           added.push(serviceP50(snap) - serviceP50(bare));
         }
       }
@@ -525,7 +528,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
           rxuio: snapshotRxuio,
           reference: snapshotC,
           target: { ratio: { op: "<=", value: 1.2 } },
-          note: `p50 added by reading 4 registers at wake-up to the service span, wake-up -> acked (rxuio: servicedAt - time of serviced() with ack and no re-arm, the 4 registers in its plan vs not; C: poll returned -> acked, with vs without the reads), median over ${addedC.length} adjacent pairs of runs of ${pairTrips} round trips (${pairsPerRound} per round of irq-latency); per pair rxuio ${addedRxuio.join("/")} ns, C ${addedC.join("/")} ns. Diagnostics, one pair per round: the same pair with thread: "event-loop", median ${median(addedLoop)} ns (${addedLoop.join("/")}); C writing ${touched.touchPages} pages between round trips (a runtime's working set between interrupts evicts what the emulator cached for the service path) ${median(addedCTouched)} ns (${addedCTouched.join("/")}), and reading through a mapping of its own as rxuio's service does ${median(addedCTouchedOwn)} ns (${addedCTouchedOwn.join("/")})`,
+          note: `p50 added by reading 4 registers at wake-up to the service span, wake-up -> acked (rxuio: servicedAt - time of serviced() with ack and no re-arm, the 4 registers in its plan vs not; C: poll returned -> acked, with vs without the reads), median over ${addedC.length} adjacent pairs of runs of ${pairTrips} round trips (${pairsPerRound} per round of irq-latency); per pair rxuio ${addedRxuio.join("/")} ns, C ${addedC.join("/")} ns. Diagnostics, a pair beside each of those: the same pair with thread: "event-loop", median ${median(addedLoop)} ns (${addedLoop.join("/")}); C writing ${touched.touchPages} pages between round trips (a runtime's working set between interrupts evicts what the emulator cached for the service path) ${median(addedCTouched)} ns (${addedCTouched.join("/")}), and reading through a mapping of its own as rxuio's service does ${median(addedCTouchedOwn)} ns (${addedCTouchedOwn.join("/")})`,
         })
       : metric({
           name: "snapshot-latency",
