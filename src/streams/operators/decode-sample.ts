@@ -1,12 +1,8 @@
 import * as E from "fp-ts/lib/Either.js";
 import { map, type OperatorFunction } from "rxjs";
 import { RxuioError } from "../../errors.js";
-import {
-  parseSampleFormat,
-  sampleDecoder,
-  type SampleDecoder,
-  type SampleFormat,
-} from "../sample-format.js";
+import { sampleBlockDecoder, type SampleBlockDecoder } from "../sample-block.js";
+import { parseSampleFormat, type SampleFormat } from "../sample-format.js";
 
 /**
  * Decodes blocks of raw samples in an IIO format (`le:s12/16>>4`,
@@ -38,14 +34,16 @@ export function decodeSample(format: string): OperatorFunction<Uint8Array, numbe
     });
   }
   const sample = parsed.right;
-  const decode = sampleDecoder(sample);
+  const decode = sampleBlockDecoder(sample);
   return map((block) => decodeBlock(sample, decode, block));
 }
 
-function decodeBlock(format: SampleFormat, decode: SampleDecoder, block: Uint8Array): number[] {
-  // Integers throughout (>>> 3, offsets by addition): V8 would keep a quotient
-  // from `/` as a double, and every offset derived from it too, which costs
-  // most where floating point is slow (QEMU TCG emulates it in software).
+function decodeBlock(
+  format: SampleFormat,
+  decode: SampleBlockDecoder,
+  block: Uint8Array,
+): number[] {
+  // An integer (>>> 3): V8 would keep a quotient from `/` as a double.
   const size = format.storageBits >>> 3;
   if (block.byteLength % size !== 0) {
     throw new RxuioError(
@@ -54,9 +52,5 @@ function decodeBlock(format: SampleFormat, decode: SampleDecoder, block: Uint8Ar
       { value: block.byteLength, hint: "Read whole samples from the device" },
     );
   }
-  const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
-  const count = (block.byteLength / size) | 0; // exact: checked above
-  const samples = new Array<number>(count);
-  for (let i = 0, offset = 0; i < count; i++, offset += size) samples[i] = decode(view, offset);
-  return samples;
+  return decode(block);
 }

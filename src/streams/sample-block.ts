@@ -1,0 +1,112 @@
+import { sampleDecoder, type SampleFormat } from "./sample-format.js";
+
+/**
+ * Decodes a block holding a whole number of samples of one format into a new
+ * array, one number per sample (the caller checks the length).
+ */
+export type SampleBlockDecoder = (block: Uint8Array) => number[];
+
+/** Whether this machine stores integers little-endian (typed arrays use the machine's order). */
+const machineLittleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * The block decoder of one format, chosen once. Storage of 8 bits, and of 16
+ * or 32 bits in the machine's byte order at an aligned offset (a ring slice,
+ * a Buffer from readBlock), is read through a typed array over the block:
+ * element loads cost a fraction of DataView calls where they matter most,
+ * under emulation (QEMU TCG). Anything else (the other byte order, an
+ * unaligned block, 64-bit storage) goes through the per-sample DataView
+ * decoder.
+ *
+ * Each storage size has its own loop, so a process decoding several formats
+ * keeps each loop monomorphic (one typed-array kind, one element kind of its
+ * output), and the u32 values that do not fit a small integer change only
+ * the arrays of their own loop to doubles.
+ */
+export function sampleBlockDecoder(format: SampleFormat): SampleBlockDecoder {
+  const { shift, signed, storageBits } = format;
+  // Two shifts mask and sign- or zero-extend: the value's top bit is moved to bit 31.
+  const unused = 32 - format.bits;
+  const viaDataView = dataViewBlockDecoder(format);
+  if (storageBits === 8) return (block) => decodeBytes(block, shift, unused, signed);
+  if (storageBits === 64 || format.littleEndian !== machineLittleEndian) return viaDataView;
+  if (storageBits === 16) {
+    return (block) =>
+      (block.byteOffset & 1) === 0 && block.byteLength > 0
+        ? decodeHalfWords(
+            new Uint16Array(block.buffer, block.byteOffset, block.byteLength >>> 1),
+            shift,
+            unused,
+            signed,
+          )
+        : viaDataView(block);
+  }
+  return (block) =>
+    (block.byteOffset & 3) === 0 && block.byteLength > 0
+      ? decodeWords(
+          new Uint32Array(block.buffer, block.byteOffset, block.byteLength >>> 2),
+          shift,
+          unused,
+          signed,
+        )
+      : viaDataView(block);
+}
+
+function dataViewBlockDecoder(format: SampleFormat): SampleBlockDecoder {
+  const decode = sampleDecoder(format);
+  // Integers throughout (>>> 3, offsets by addition): V8 would keep a quotient
+  // from `/` as a double, and every offset derived from it too, which costs
+  // most where floating point is slow (QEMU TCG emulates it in software).
+  const size = format.storageBits >>> 3;
+  return (block) => {
+    const count = (block.byteLength / size) | 0; // exact: the caller checked
+    const samples = new Array<number>(count);
+    // An empty block may sit on a detached buffer, where a DataView cannot be made.
+    if (count === 0) return samples;
+    const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+    for (let i = 0, offset = 0; i < count; i++, offset += size) samples[i] = decode(view, offset);
+    return samples;
+  };
+}
+
+// The three loops below differ only in the typed array they read (see above).
+// `?? 0` never applies (i < length); it only tells the type checker so.
+
+function decodeBytes(bytes: Uint8Array, shift: number, unused: number, signed: boolean): number[] {
+  const count = bytes.length;
+  const samples = new Array<number>(count);
+  if (signed) {
+    for (let i = 0; i < count; i++) samples[i] = (((bytes[i] ?? 0) >>> shift) << unused) >> unused;
+  } else {
+    for (let i = 0; i < count; i++) samples[i] = (((bytes[i] ?? 0) >>> shift) << unused) >>> unused;
+  }
+  return samples;
+}
+
+function decodeHalfWords(
+  halves: Uint16Array,
+  shift: number,
+  unused: number,
+  signed: boolean,
+): number[] {
+  const count = halves.length;
+  const samples = new Array<number>(count);
+  if (signed) {
+    for (let i = 0; i < count; i++) samples[i] = (((halves[i] ?? 0) >>> shift) << unused) >> unused;
+  } else {
+    for (let i = 0; i < count; i++)
+      samples[i] = (((halves[i] ?? 0) >>> shift) << unused) >>> unused;
+  }
+  return samples;
+}
+
+function decodeWords(words: Uint32Array, shift: number, unused: number, signed: boolean): number[] {
+  const count = words.length;
+  const samples = new Array<number>(count);
+  if (signed) {
+    for (let i = 0; i < count; i++) samples[i] = (((words[i] ?? 0) >>> shift) << unused) >> unused;
+  } else {
+    for (let i = 0; i < count; i++) samples[i] = (((words[i] ?? 0) >>> shift) << unused) >>> unused;
+  }
+  return samples;
+}
