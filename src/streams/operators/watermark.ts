@@ -49,25 +49,36 @@ export function watermark<T>(
   return (source) =>
     new Observable<T[]>((subscriber) => {
       let buffer: T[] = [];
+      // One timer at most, left running across buffers filled by size: at a
+      // high rate a timer per buffer (a setInterval and a clearInterval each)
+      // cost more than the buffering. When it fires it flushes a buffer whose
+      // first value is `timeout` old, or waits out the rest for a younger one.
       let timer: Subscription | undefined;
-      const flush = () => {
-        timer?.unsubscribe();
-        timer = undefined;
+      let firstAt = 0;
+      const emit = () => {
         const full = buffer;
         buffer = [];
         subscriber.next(full);
       };
+      const expire = () => {
+        timer = undefined;
+        if (buffer.length === 0 || timeout === undefined) return;
+        const left = firstAt + timeout - scheduler.now();
+        if (left > 0) timer = scheduler.schedule(expire, left);
+        else emit();
+      };
       const subscription = source.subscribe({
         next(value) {
           buffer.push(value);
-          if (buffer.length >= size) flush();
+          if (buffer.length >= size) emit();
           else if (buffer.length === 1 && timeout !== undefined) {
-            timer = scheduler.schedule(flush, timeout);
+            firstAt = scheduler.now();
+            timer ??= scheduler.schedule(expire, timeout);
           }
         },
         error: (err: unknown) => subscriber.error(err),
         complete() {
-          if (buffer.length > 0) flush();
+          if (buffer.length > 0) emit();
           subscriber.complete();
         },
       });
