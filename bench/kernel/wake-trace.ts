@@ -23,6 +23,11 @@ export class WakeTrace {
   maxGcMs = 0;
   /** Share of the run the event loop was busy (0..1). */
   utilization = 0;
+  /** Time spent delivering wake-ups through the pipeline to the subscriber, and the samples it carried. */
+  workMs = 0;
+  workSamples = 0;
+  /** Of workMs, the benchmark's own part: checking and copying samples out of the ring. */
+  sliceMs = 0;
   #last = 0;
   #elu: EventLoopUtilization | undefined;
   readonly #observer = new PerformanceObserver((list) => this.#count(list.getEntries()));
@@ -41,6 +46,22 @@ export class WakeTrace {
     this.maxBehind = Math.max(this.maxBehind, behind);
   }
 
+  /** One wake-up's synchronous trip through the pipeline: `ms` for `samples` samples. */
+  work(ms: number, samples: number): void {
+    this.workMs += ms;
+    this.workSamples += samples;
+  }
+
+  /** Runs the benchmark's slicing of one wake-up, timing it. */
+  slicing<T>(slice: () => T): T {
+    const start = performance.now();
+    try {
+      return slice();
+    } finally {
+      this.sliceMs += performance.now() - start;
+    }
+  }
+
   stop(): void {
     this.#count(this.#observer.takeRecords());
     this.#observer.disconnect();
@@ -51,8 +72,13 @@ export class WakeTrace {
     return (
       `${this.wakeUps} wake-ups, longest gap ${this.maxGapMs.toFixed(1)} ms, ` +
       `at most ${this.maxBehind} samples behind (ring ${ringLength}), event loop busy ${(100 * this.utilization).toFixed(0)}%, ` +
-      `GC ${this.gcPauses} pauses, ${this.gcMs.toFixed(1)} ms in all, longest ${this.maxGcMs.toFixed(1)} ms`
+      `GC ${this.gcPauses} pauses, ${this.gcMs.toFixed(1)} ms in all, longest ${this.maxGcMs.toFixed(1)} ms, ` +
+      `pipeline ${this.workMs.toFixed(1)} ms for ${this.workSamples} samples (${this.#nsPerSample()} ns each, of which ${this.sliceMs.toFixed(1)} ms checking and copying them out of the ring)`
     );
+  }
+
+  #nsPerSample(): string {
+    return this.workSamples === 0 ? "-" : ((1e6 * this.workMs) / this.workSamples).toFixed(0);
   }
 
   #count(entries: readonly PerformanceEntry[]): void {
