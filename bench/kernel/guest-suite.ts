@@ -613,20 +613,15 @@ async function rxuioAcquire(
   const bytes = page.viewIsCopy ? undefined : page.view();
   const live = bytes && new Uint32Array(bytes.buffer, bytes.byteOffset + VADC_RING, ringLength);
   const block = new Uint32Array(ringLength);
-  const slice = (seq: number): Uint8Array[] => {
-    // The per-sample loop works on locals, not the captured counters: a
-    // closure's variables live in its context, one memory access each.
-    let at = next;
-    if (seq - at > ringLength) {
-      lost += seq - at - ringLength;
-      at = seq - ringLength;
-    }
-    const ring =
-      live ?? new Uint32Array(page.readBlock(VADC_RING, ringLength * 4).buffer, 0, ringLength);
-    // Counted in int32 (at most a ring): the loop's arithmetic stays integer.
-    const count = Math.max(0, seq - at) | 0;
-    let n = 0;
-    for (let k = 0; k < count; k++) {
+  // Samples from the `from`th on that fail the check, sorted into lost
+  // (overwritten meanwhile) and wrong, the rest kept as checked; returns the
+  // new count of kept samples. Called on every wake-up, so the call is never
+  // new to slice's optimised code (a path it has not seen deoptimises it, and
+  // a deoptimised loop over a ring of samples stalls the guest for most of a
+  // second, and every run after a loss with it).
+  const sortFrom = (ring: Uint32Array, at: number, from: number, count: number, kept: number) => {
+    let n = kept;
+    for (let k = from; k < count; k++) {
       const sample = (at + k) >>> 0;
       const value = ring[sample & mask] ?? 0;
       if (value === vadcSample(sample)) block[n++] = value;
@@ -634,6 +629,30 @@ async function rxuioAcquire(
         lost++; // overwritten meanwhile
       else wrong++;
     }
+    return n;
+  };
+  const slice = (seq: number): Uint8Array[] => {
+    // Samples more than a ring behind were overwritten before anyone looked
+    // (computed on every call rather than in a branch, for the reason above).
+    const skipped = Math.max(0, seq - next - ringLength);
+    lost += skipped;
+    const at = next + skipped;
+    const ring =
+      live ?? new Uint32Array(page.readBlock(VADC_RING, ringLength * 4).buffer, 0, ringLength);
+    // Counted in int32 (at most a ring): the loop's arithmetic stays integer.
+    const count = Math.max(0, seq - at) | 0;
+    // The per-sample loop works on locals, not the captured counters: a
+    // closure's variables live in its context, one memory access each. It
+    // stops at the first sample that fails the check; sortFrom goes on from there.
+    let n = 0;
+    let k = 0;
+    for (; k < count; k++) {
+      const sample = (at + k) >>> 0;
+      const value = ring[sample & mask] ?? 0;
+      if (value !== vadcSample(sample)) break;
+      block[n++] = value;
+    }
+    n = sortFrom(ring, at, k, count, n);
     next = at + count;
     checked += n;
     const blocks: Uint8Array[] = [];
