@@ -613,12 +613,13 @@ async function rxuioAcquire(
   const bytes = page.viewIsCopy ? undefined : page.view();
   const live = bytes && new Uint32Array(bytes.buffer, bytes.byteOffset + VADC_RING, ringLength);
   const block = new Uint32Array(ringLength);
-  // Samples from the `from`th on that fail the check, sorted into lost
-  // (overwritten meanwhile) and wrong, the rest kept as checked; returns the
-  // new count of kept samples. Called on every wake-up, so the call is never
-  // new to slice's optimised code (a path it has not seen deoptimises it, and
-  // a deoptimised loop over a ring of samples stalls the guest for most of a
-  // second, and every run after a loss with it).
+  // Samples from the `from`th on, the ones that fail the check sorted into
+  // lost (overwritten meanwhile) and wrong, the rest kept as checked; returns
+  // the new count of kept samples. Called on every wake-up, and every path of
+  // it run once below before the ring is read: optimised code that meets a
+  // path it has not seen deoptimises (slice inlines this), and a deoptimised
+  // loop over a ring of samples stalls the guest for most of a second, and
+  // every run after a loss with it.
   const sortFrom = (ring: Uint32Array, at: number, from: number, count: number, kept: number) => {
     let n = kept;
     for (let k = from; k < count; k++) {
@@ -631,6 +632,17 @@ async function rxuioAcquire(
     }
     return n;
   };
+  {
+    // A made-up ring of zeros: sample 0 as written (kept), one a ring and
+    // more behind SEQ (lost), and the one just before SEQ (wrong).
+    const madeUp = new Uint32Array(ringLength);
+    const now = page.read32(VADC_SEQ);
+    for (const at of [0, (now - 2 * ringLength) >>> 0, (now - 1) >>> 0]) {
+      sortFrom(madeUp, at, 0, 1, 0);
+    }
+    lost = 0;
+    wrong = 0;
+  }
   const slice = (seq: number): Uint8Array[] => {
     // Samples more than a ring behind were overwritten before anyone looked
     // (computed on every call rather than in a branch, for the reason above).
