@@ -24,18 +24,21 @@ const machineLittleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
  * the arrays of their own loop to doubles.
  */
 export function sampleBlockDecoder(format: SampleFormat): SampleBlockDecoder {
-  const { shift, signed, storageBits } = format;
-  // Two shifts mask and sign- or zero-extend: the value's top bit is moved to bit 31.
+  const { signed, storageBits } = format;
+  // Two shifts mask and sign- or zero-extend: the value's top bit is moved to
+  // bit 31 (left by `up`, which also drops the bits above it), then back down
+  // by `unused` (which also drops the `shift` bits below it).
   const unused = 32 - format.bits;
+  const up = unused - format.shift; // >= 0: bits + shift fit the storage
   const viaDataView = dataViewBlockDecoder(format);
-  if (storageBits === 8) return (block) => decodeBytes(block, shift, unused, signed);
+  if (storageBits === 8) return (block) => decodeBytes(block, up, unused, signed);
   if (storageBits === 64 || format.littleEndian !== machineLittleEndian) return viaDataView;
   if (storageBits === 16) {
     return (block) =>
       (block.byteOffset & 1) === 0 && block.byteLength > 0
         ? decodeHalfWords(
             new Uint16Array(block.buffer, block.byteOffset, block.byteLength >>> 1),
-            shift,
+            up,
             unused,
             signed,
           )
@@ -44,8 +47,8 @@ export function sampleBlockDecoder(format: SampleFormat): SampleBlockDecoder {
   return (block) =>
     (block.byteOffset & 3) === 0 && block.byteLength > 0
       ? decodeWords(
-          new Uint32Array(block.buffer, block.byteOffset, block.byteLength >>> 2),
-          shift,
+          new Int32Array(block.buffer, block.byteOffset, block.byteLength >>> 2),
+          up,
           unused,
           signed,
         )
@@ -70,43 +73,46 @@ function dataViewBlockDecoder(format: SampleFormat): SampleBlockDecoder {
 }
 
 // The three loops below differ only in the typed array they read (see above).
-// `?? 0` never applies (i < length); it only tells the type checker so.
+// Every element they load is a small integer (32-bit words are read as
+// int32): a uint32 at or above 2^31 would be a heap number, and the first
+// one to arrive would deoptimise a loop compiled for small integers, which
+// under emulation runs unoptimised for hundreds of milliseconds. `?? 0`
+// never applies (i < length); it only tells the type checker so.
 
-function decodeBytes(bytes: Uint8Array, shift: number, unused: number, signed: boolean): number[] {
+function decodeBytes(bytes: Uint8Array, up: number, unused: number, signed: boolean): number[] {
   const count = bytes.length;
   const samples = new Array<number>(count);
   if (signed) {
-    for (let i = 0; i < count; i++) samples[i] = (((bytes[i] ?? 0) >>> shift) << unused) >> unused;
+    for (let i = 0; i < count; i++) samples[i] = ((bytes[i] ?? 0) << up) >> unused;
   } else {
-    for (let i = 0; i < count; i++) samples[i] = (((bytes[i] ?? 0) >>> shift) << unused) >>> unused;
+    for (let i = 0; i < count; i++) samples[i] = ((bytes[i] ?? 0) << up) >>> unused;
   }
   return samples;
 }
 
 function decodeHalfWords(
   halves: Uint16Array,
-  shift: number,
+  up: number,
   unused: number,
   signed: boolean,
 ): number[] {
   const count = halves.length;
   const samples = new Array<number>(count);
   if (signed) {
-    for (let i = 0; i < count; i++) samples[i] = (((halves[i] ?? 0) >>> shift) << unused) >> unused;
+    for (let i = 0; i < count; i++) samples[i] = ((halves[i] ?? 0) << up) >> unused;
   } else {
-    for (let i = 0; i < count; i++)
-      samples[i] = (((halves[i] ?? 0) >>> shift) << unused) >>> unused;
+    for (let i = 0; i < count; i++) samples[i] = ((halves[i] ?? 0) << up) >>> unused;
   }
   return samples;
 }
 
-function decodeWords(words: Uint32Array, shift: number, unused: number, signed: boolean): number[] {
+function decodeWords(words: Int32Array, up: number, unused: number, signed: boolean): number[] {
   const count = words.length;
   const samples = new Array<number>(count);
   if (signed) {
-    for (let i = 0; i < count; i++) samples[i] = (((words[i] ?? 0) >>> shift) << unused) >> unused;
+    for (let i = 0; i < count; i++) samples[i] = ((words[i] ?? 0) << up) >> unused;
   } else {
-    for (let i = 0; i < count; i++) samples[i] = (((words[i] ?? 0) >>> shift) << unused) >>> unused;
+    for (let i = 0; i < count; i++) samples[i] = ((words[i] ?? 0) << up) >>> unused;
   }
   return samples;
 }
