@@ -48,7 +48,11 @@ export function watermark<T>(
   }
   return (source) =>
     new Observable<T[]>((subscriber) => {
-      let buffer: T[] = [];
+      // Every buffer from one allocation site: V8 learns there that they hold
+      // objects, where a second site would hand optimised code arrays of
+      // another kind (a deoptimisation at each subscription).
+      const empty = (): T[] => [];
+      let buffer = empty();
       // One timer at most, left running across buffers filled by size: at a
       // high rate a timer per buffer (a setInterval and a clearInterval each)
       // cost more than the buffering. When it fires it flushes a buffer whose
@@ -57,7 +61,7 @@ export function watermark<T>(
       let firstAt = 0;
       const emit = () => {
         const full = buffer;
-        buffer = [];
+        buffer = empty();
         subscriber.next(full);
       };
       const expire = () => {
