@@ -239,7 +239,12 @@ export class NativeRegion implements Region, Disposable {
   // bound (a typed-array store past the end is silently dropped, not an
   // error), and only integer values in [-2^(W-1), 2^W), exactly the range
   // the native write accepts (negatives as two's complement, which is what
-  // the typed-array store makes of them too). The store is one width-exact
+  // the typed-array store makes of them too). For 8 and 16 bits the test
+  // is one chain that every accepted value runs to its end: with an `||`
+  // between a signed and an unsigned test, the first value >= 2^(W-1) took
+  // a branch the optimised code had no feedback for, and deoptimised the
+  // caller. (A 32-bit value >= 2^31 is a heap number, a new representation
+  // for the caller anyway.) The store is one width-exact
   // store in every V8 tier; V8 neither drops it nor moves it past a later
   // load through another mapping of the same memory, which
   // test/native/region-writes.test.ts checks in optimised code.
@@ -247,7 +252,7 @@ export class NativeRegion implements Region, Disposable {
   write8(offset: number, value: number): void {
     if (typeof offset === "number" && typeof value === "number") {
       const index = offset >>> 0;
-      if (index === offset && index < this.#store8.length && (((value << 24) >> 24) === value || (value & 0xff) === value)) {
+      if (index === offset && index < this.#store8.length && (value | 0) === value && value >= -0x80 && value <= 0xff) {
         this.#store8[index] = value;
         return;
       }
@@ -261,7 +266,9 @@ export class NativeRegion implements Region, Disposable {
       if (
         index * 2 === offset &&
         index < this.#store16.length &&
-        (((value << 16) >> 16) === value || (value & 0xffff) === value)
+        (value | 0) === value &&
+        value >= -0x8000 &&
+        value <= 0xffff
       ) {
         this.#store16[index] = value;
         return;

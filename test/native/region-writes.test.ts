@@ -183,7 +183,11 @@ describe("NativeRegion register writes", () => {
       }
       %PrepareFunctionForOptimization(sequence);
       %PrepareFunctionForOptimization(loop);
-      for (let i = 0; i < 100; i++) { sequence(a, b, i); loop(a, b, 10); }
+      // Warmed over the values the checked part writes (bytes and halfwords
+      // past 2^7 and 2^15 too): a value whose path has no feedback would
+      // deoptimise it, and under load its concurrent re-optimisation may
+      // land after the check of the optimisation status.
+      for (let i = 0; i < 100; i++) { sequence(a, b, 1000 + i * 1000); loop(a, b, 10); }
       %OptimizeFunctionOnNextCall(sequence);
       %OptimizeFunctionOnNextCall(loop);
       sequence(a, b, 0);
