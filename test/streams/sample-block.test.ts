@@ -7,6 +7,7 @@ import {
   sampleDecoder,
   type SampleFormat,
 } from "../../src/streams/sample-format.js";
+import { sampleFormatCases } from "./sample-format-cases.js";
 
 function format(text: string): SampleFormat {
   const parsed = parseSampleFormat(text);
@@ -14,31 +15,11 @@ function format(text: string): SampleFormat {
   return parsed.right;
 }
 
-/** Every format the block decoder treats differently: sizes, both orders, signedness. */
-const formats = fc
-  .record({
-    le: fc.boolean(),
-    signed: fc.boolean(),
-    storage: fc.constantFrom(8, 16, 32, 64),
-  })
-  .chain((f) =>
-    fc
-      .integer({ min: 1, max: Math.min(f.storage, 53) })
-      .chain((bits) =>
-        fc
-          .integer({ min: 0, max: f.storage - bits })
-          .map(
-            (shift) =>
-              `${f.le ? "le" : "be"}:${f.signed ? "s" : "u"}${bits}/${f.storage}>>${shift}`,
-          ),
-      ),
-  );
-
 describe("sampleBlockDecoder", () => {
   it("decodes every sample of a block as the per-sample decoder does, at any alignment (property)", () => {
     fc.assert(
       fc.property(
-        formats,
+        sampleFormatCases.map((c) => c.text),
         fc.integer({ min: 0, max: 7 }),
         fc.integer({ min: 0, max: 40 }),
         fc.uint8Array({ minLength: 40 * 8, maxLength: 40 * 8 }),

@@ -4,6 +4,7 @@ import { firstValueFrom, of } from "rxjs";
 import { describe, expect, it } from "vitest";
 import { decodeSample } from "../../../src/streams/operators/decode-sample.js";
 import { parseSampleFormat } from "../../../src/streams/sample-format.js";
+import { sampleFormatCases } from "../sample-format-cases.js";
 import { testScheduler } from "../sim-fixtures.js";
 
 const bytes = (...b: number[]) => Uint8Array.from(b);
@@ -65,32 +66,23 @@ describe("decodeSample", () => {
   });
 
   it("decodes what was encoded, for any format and value (property)", async () => {
-    const cases = fc
-      .record({
-        le: fc.boolean(),
-        signed: fc.boolean(),
-        storage: fc.constantFrom(8, 16, 32, 64),
-      })
-      .chain((f) =>
-        // A decoded sample is a double: at most 53 bits, whatever the storage.
-        fc.integer({ min: 1, max: Math.min(f.storage, 53) }).chain((bits) =>
-          fc.record({
-            format: fc.constant({ ...f, bits }),
-            shift: fc.integer({ min: 0, max: f.storage - bits }),
-            value: f.signed
-              ? fc.maxSafeInteger().map((v) => (v % 2 ** (bits - 1)) + 0) // + 0: no -0
-              : fc.maxSafeNat().map((v) => v % 2 ** bits),
-            // Bits outside the sample (above it, or shifted out below) must not leak in.
-            noise: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
-          }),
-        ),
-      );
+    const cases = sampleFormatCases.chain((format) =>
+      fc.record({
+        format: fc.constant(format),
+        value: format.signed
+          ? fc.maxSafeInteger().map((v) => (v % 2 ** (format.bits - 1)) + 0) // + 0: no -0
+          : fc.maxSafeNat().map((v) => v % 2 ** format.bits),
+        // Bits outside the sample (above it, or shifted out below) must not leak in.
+        noise: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      }),
+    );
     await fc.assert(
-      fc.asyncProperty(cases, async ({ format, shift, value, noise }) => {
-        const sampleBits = ((1n << BigInt(format.bits)) - 1n) << BigInt(shift);
+      fc.asyncProperty(cases, async ({ format, value, noise }) => {
+        const shift = BigInt(format.shift);
+        const sampleBits = ((1n << BigInt(format.bits)) - 1n) << shift;
         const raw = BigInt.asUintN(
           format.storage,
-          (BigInt.asUintN(format.bits, BigInt(value)) << BigInt(shift)) | (noise & ~sampleBits),
+          (BigInt.asUintN(format.bits, BigInt(value)) << shift) | (noise & ~sampleBits),
         );
         const bytes = new Uint8Array(format.storage / 8);
         const view = new DataView(bytes.buffer);
@@ -98,8 +90,7 @@ describe("decodeSample", () => {
         else if (format.storage === 16) view.setUint16(0, Number(raw), format.le);
         else if (format.storage === 32) view.setUint32(0, Number(raw), format.le);
         else view.setBigUint64(0, raw, format.le);
-        const text = `${format.le ? "le" : "be"}:${format.signed ? "s" : "u"}${format.bits}/${format.storage}>>${shift}`;
-        expect(await firstValueFrom(of(bytes).pipe(decodeSample(text)))).toEqual([value]);
+        expect(await firstValueFrom(of(bytes).pipe(decodeSample(format.text)))).toEqual([value]);
       }),
     );
   });
