@@ -80,18 +80,9 @@ class PollCallbackScope {
   napi_callback_scope scope_ = nullptr;
 };
 
-// The batch's memory: 8-byte columns first, so every column is aligned.
-struct BatchLayout {
-  size_t times;
-  size_t serviced;
-  size_t values;
-  size_t counts;
-  size_t missed;
-  size_t bytes;
-};
-
-BatchLayout LayoutFor(size_t events, size_t per_event) {
-  BatchLayout l{};
+// Where the columns of a batch of `events` events go; computed once, at start.
+IrqService::BatchLayout LayoutFor(size_t events, size_t per_event) {
+  IrqService::BatchLayout l{};
   l.times = 0;
   l.serviced = l.times + events * sizeof(uint64_t);
   l.values = l.serviced + events * sizeof(uint64_t);
@@ -214,7 +205,8 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
 
   // The batch JS reads, allocated once: a batch then costs no allocation and
   // no garbage (ArrayBuffers per batch made work for every scavenge).
-  const BatchLayout layout = LayoutFor(kSlotEvents, visible_);
+  batch_layout_ = LayoutFor(kSlotEvents, visible_);
+  const BatchLayout& layout = batch_layout_;
   Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, layout.bytes);
   Napi::Object batch = Napi::Object::New(env);
   batch.Set("times", Napi::BigUint64Array::New(env, kSlotEvents, buffer, layout.times));
@@ -224,7 +216,6 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
   batch.Set("missed", Napi::Uint32Array::New(env, kSlotEvents, buffer, layout.missed));
   batch_buffer_ = Napi::Persistent(buffer);
   batch_ = Napi::Persistent(batch);
-  batch_bytes_ = layout.bytes;
 
   // Resources, in order; the destructor releases whatever was acquired if a
   // later step throws (ObjectWrap runs it for a constructor that threw).
@@ -527,12 +518,12 @@ Napi::Error IrqService::FailureError(Napi::Env env) const {
 Napi::Value IrqService::TakeBatch(Napi::Env env, Slot& slot) {
   const size_t n = slot.count;
   const size_t k = visible_;
+  const BatchLayout& l = batch_layout_;
   Napi::ArrayBuffer buffer = batch_buffer_.Value();
   // Only code holding the service's handle could detach it; refuse rather than write to freed memory.
-  const bool intact = buffer.ByteLength() == batch_bytes_;
+  const bool intact = buffer.ByteLength() == l.bytes;
   if (intact) {
     // One copy per batch (never per event), after which the slot is the thread's again.
-    const BatchLayout l = LayoutFor(kSlotEvents, k);
     uint8_t* base = static_cast<uint8_t*>(buffer.Data());
     std::copy_n(slot.times.data(), n, reinterpret_cast<uint64_t*>(base + l.times));
     std::copy_n(slot.serviced.data(), n, reinterpret_cast<uint64_t*>(base + l.serviced));

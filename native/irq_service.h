@@ -85,6 +85,16 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
     size_t offset;
     size_t bytes;
   };
+  // Byte offsets of the batch's columns in its one buffer (8-byte columns
+  // first, so every column is aligned), and its size.
+  struct BatchLayout {
+    size_t times;
+    size_t serviced;
+    size_t values;
+    size_t counts;
+    size_t missed;
+    size_t bytes;
+  };
 
  private:
   enum class Rearm { kNone, kIrqcontrol, kPciIntx };
@@ -198,7 +208,7 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   // The batch JS reads: one ArrayBuffer under the five typed arrays of `batch`.
   Napi::Reference<Napi::ArrayBuffer> batch_buffer_;
   Napi::ObjectReference batch_;
-  size_t batch_bytes_ = 0;
+  BatchLayout batch_layout_{};
 };
 
 }  // namespace rxuio
