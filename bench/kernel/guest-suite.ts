@@ -455,42 +455,35 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
     for (let pair = 0; pair < pairsPerRound; pair++) {
       // Which of the two runs goes first alternates too.
       const snapFirst = (round + pair) % 2 === 1;
-      const cRuns = snapFirst
-        ? [await cPingPong(dev, pairTrips, 4), await cPingPong(dev, pairTrips, 0)]
-        : [await cPingPong(dev, pairTrips, 0), await cPingPong(dev, pairTrips, 4)];
-      const snapRxuio = (): Promise<ServicedTrips> =>
-        servicedPingPong(dev, eduServiced(dev, true, false), pairTrips, true);
-      const bareRxuio = (): Promise<ServicedTrips> =>
-        servicedPingPong(dev, eduServiced(dev, false, false), pairTrips, true);
-      const rxuioRuns = snapFirst
-        ? [await snapRxuio(), await bareRxuio()]
-        : [await bareRxuio(), await snapRxuio()];
-      const [cBare, cSnap] = snapFirst ? [cRuns[1], cRuns[0]] : [cRuns[0], cRuns[1]];
-      const [rBare, rSnap] = snapFirst
-        ? [rxuioRuns[1], rxuioRuns[0]]
-        : [rxuioRuns[0], rxuioRuns[1]];
-      assert.ok(cBare && cSnap && rBare && rSnap);
-      addedC.push(serviceP50(cSnap) - serviceP50(cBare));
-      addedRxuio.push(serviceP50(rSnap) - serviceP50(rBare));
-      {
-        // Diagnostics, at every pair: one pair per round gave 5 values, too
-        // few for a median against swings of thousands of ns.
-        const loopRun = (snapshot: boolean): Promise<ServicedTrips> =>
-          servicedPingPong(dev, eduServiced(dev, snapshot, false, "event-loop"), pairTrips, true);
-        const first = await loopRun(snapFirst);
-        const second = await loopRun(!snapFirst);
-        const [lBare, lSnap] = snapFirst ? [second, first] : [first, second];
-        assert.ok(lBare && lSnap);
-        addedLoop.push(serviceP50(lSnap) - serviceP50(lBare));
-        for (const [diagnostic, added] of [
-          [touched, addedCTouched],
-          [touchedOwn, addedCTouchedOwn],
-        ] as const) {
-          const first = await cPingPong(dev, pairTrips, snapFirst ? 4 : 0, diagnostic);
-          const second = await cPingPong(dev, pairTrips, snapFirst ? 0 : 4, diagnostic);
-          const [bare, snap] = snapFirst ? [second, first] : [first, second];
-          added.push(serviceP50(snap) - serviceP50(bare));
-        }
+      // What 4 snapshot registers add to a run's p50 service span: a pair of runs, with and without.
+      const added = async (
+        run: (snapshot: boolean) => Promise<{ readonly service: readonly number[] }>,
+      ): Promise<number> => {
+        const first = await run(snapFirst);
+        const second = await run(!snapFirst);
+        const [bare, snap] = snapFirst ? [second, first] : [first, second];
+        return serviceP50(snap) - serviceP50(bare);
+      };
+      addedC.push(await added((snapshot) => cPingPong(dev, pairTrips, snapshot ? 4 : 0)));
+      addedRxuio.push(
+        await added((snapshot) =>
+          servicedPingPong(dev, eduServiced(dev, snapshot, false), pairTrips, true),
+        ),
+      );
+      // Diagnostics, at every pair: one pair per round gave 5 values, too
+      // few for a median against swings of thousands of ns.
+      addedLoop.push(
+        await added((snapshot) =>
+          servicedPingPong(dev, eduServiced(dev, snapshot, false, "event-loop"), pairTrips, true),
+        ),
+      );
+      for (const [diagnostic, into] of [
+        [touched, addedCTouched],
+        [touchedOwn, addedCTouchedOwn],
+      ] as const) {
+        into.push(
+          await added((snapshot) => cPingPong(dev, pairTrips, snapshot ? 4 : 0, diagnostic)),
+        );
       }
     }
     t.log(
