@@ -1,5 +1,7 @@
+import { gcKind } from "./gc-pauses.js";
 import {
   PerformanceObserver,
+  constants,
   performance,
   type EventLoopUtilization,
   type PerformanceEntry,
@@ -21,6 +23,9 @@ export class WakeTrace {
   gcPauses = 0;
   gcMs = 0;
   maxGcMs = 0;
+  /** Of the pauses, the scavenges (young generation) and their longest. */
+  scavenges = 0;
+  maxScavengeMs = 0;
   /** Share of the run the event loop was busy (0..1). */
   utilization = 0;
   /** Time spent delivering wake-ups through the pipeline to the subscriber, and the samples it carried. */
@@ -72,7 +77,8 @@ export class WakeTrace {
     return (
       `${this.wakeUps} wake-ups, longest gap ${this.maxGapMs.toFixed(1)} ms, ` +
       `at most ${this.maxBehind} samples behind (ring ${ringLength}), event loop busy ${(100 * this.utilization).toFixed(0)}%, ` +
-      `GC ${this.gcPauses} pauses, ${this.gcMs.toFixed(1)} ms in all, longest ${this.maxGcMs.toFixed(1)} ms, ` +
+      `GC ${this.gcPauses} pauses, ${this.gcMs.toFixed(1)} ms in all, longest ${this.maxGcMs.toFixed(1)} ms ` +
+      `(${this.scavenges} scavenges, longest ${this.maxScavengeMs.toFixed(1)} ms), ` +
       `pipeline ${this.workMs.toFixed(1)} ms for ${this.workSamples} samples (${this.#nsPerSample()} ns each, of which ${this.sliceMs.toFixed(1)} ms checking and copying them out of the ring)`
     );
   }
@@ -86,6 +92,10 @@ export class WakeTrace {
       this.gcPauses++;
       this.gcMs += entry.duration;
       this.maxGcMs = Math.max(this.maxGcMs, entry.duration);
+      if (gcKind(entry) === constants.NODE_PERFORMANCE_GC_MINOR) {
+        this.scavenges++;
+        this.maxScavengeMs = Math.max(this.maxScavengeMs, entry.duration);
+      }
     }
   }
 }
