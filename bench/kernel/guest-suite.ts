@@ -35,6 +35,7 @@ import { BENCH_ENV, BENCH_LINE_PREFIX, type GuestBenchMessage } from "./guest-me
 import { latencyHistogram } from "./latency-histogram.js";
 import { profiled } from "./guest-profile.js";
 import { startTrace, tripTimeline } from "./irq-trace.js";
+import { ScavengePauses } from "./gc-pauses.js";
 import { WakeTrace } from "./wake-trace.js";
 import {
   SAMPLER_HZ,
@@ -571,6 +572,33 @@ function vadcSample(n: number): number {
   return ((n & 0xffff) << 16) | (wave << 4);
 }
 
+/**
+ * vadc_consumer.c's drain() for the samples that pass: from sample `at` on,
+ * `count` samples at most, each read from the ring once, checked against
+ * its value and copied (raw; decodeSample decodes them) into `block` from
+ * 0; stops at the first that fails. Returns how many passed. A function of
+ * its own, with everything it touches a parameter: inside rxuioAcquire's
+ * closure the ring, block and mask were context loads, and the loop ran at
+ * 72 ns/sample in the guest against 47 here (idle guest, a ring of 65536
+ * valid samples, median of 40 passes each).
+ */
+function copyInOrder(
+  ring: Uint32Array,
+  mask: number,
+  at: number,
+  count: number,
+  block: Uint32Array,
+): number {
+  let k = 0;
+  for (; k < count; k++) {
+    const sample = (at + k) >>> 0;
+    const value = (ring[sample & mask] ?? 0) | 0;
+    if (value !== vadcSample(sample)) break;
+    block[k] = value;
+  }
+  return k;
+}
+
 /** Zero loss: every sample read with its value, and every interrupt seen or reported missed. */
 function lossless(run: Acquisition): boolean {
   return run.lost === 0 && run.wrong === 0 && run.events + run.missed === run.countDelta;
@@ -638,6 +666,8 @@ async function rxuioAcquire(
     for (const at of [0, (now - 2 * ringLength) >>> 0, (now - 1) >>> 0]) {
       sortFrom(madeUp, at, 0, 1, 0);
     }
+    // And copyInOrder's two ways out: sample 0 passes, sample 1 fails.
+    copyInOrder(madeUp, mask, 0, 2, block);
     lost = 0;
     wrong = 0;
   }
@@ -651,18 +681,9 @@ async function rxuioAcquire(
       live ?? new Uint32Array(page.readBlock(VADC_RING, ringLength * 4).buffer, 0, ringLength);
     // Counted in int32 (at most a ring): the loop's arithmetic stays integer.
     const count = Math.max(0, seq - at) | 0;
-    // The per-sample loop works on locals, not the captured counters: a
-    // closure's variables live in its context, one memory access each. It
-    // stops at the first sample that fails the check; sortFrom goes on from there.
-    let n = 0;
-    let k = 0;
-    for (; k < count; k++) {
-      const sample = (at + k) >>> 0;
-      const value = (ring[sample & mask] ?? 0) | 0;
-      if (value !== vadcSample(sample)) break;
-      block[n++] = value;
-    }
-    n = sortFrom(ring, at, k, count, n);
+    // In order until the first sample that fails the check; sortFrom goes on from there.
+    const k = copyInOrder(ring, mask, at, count, block);
+    const n = sortFrom(ring, at, k, count, k);
     next = at + count;
     checked += n;
     const blocks: Uint8Array[] = [];
@@ -788,6 +809,8 @@ async function irqRate(t: GuestTestContext): Promise<void> {
   let failedAt: number | undefined;
   let cFailed = false;
   const exactness: string[] = [];
+  // The scavenges of the metric's rxuio runs, against the diagnostic ladder's below.
+  const scavenges = new ScavengePauses();
   // Warm-up: under TCG with one vCPU, V8 needs a while to optimise the
   // pipeline, and seconds more for the blocks of hundreds of samples each
   // wake-up carries at higher rates (TurboFan compiles on a thread that
@@ -805,7 +828,7 @@ async function irqRate(t: GuestTestContext): Promise<void> {
       sides.push([
         "rxuio",
         async () => {
-          const run = await rxuioAcquire(dev, hz, ms);
+          const run = await scavenges.during(() => rxuioAcquire(dev, hz, ms));
           t.log(`rxuio ${hz} Hz: ${JSON.stringify(run)}`);
           if (run.events + run.missed !== run.countDelta) exactness.push(`rxuio at ${hz} Hz`);
           if (lossless(run)) rxuioMax = hz;
@@ -853,6 +876,7 @@ async function irqRate(t: GuestTestContext): Promise<void> {
       t.log(`traced rxuio ${traced[traced.length - 1] ?? ""}`);
     }
   }
+  const serialScavenge = quick ? undefined : await ladderWithSerialScavenges(dev, ladder, ms);
   const top = ladder[ladder.length - 1] ?? 0;
   const ceiling = (max: number): string =>
     max === top ? ` (the top of the ladder: ${top} may understate it)` : "";
@@ -876,10 +900,43 @@ async function irqRate(t: GuestTestContext): Promise<void> {
           (traced.length > 0
             ? ` Traced rxuio runs (diagnostics, not the metric): ${traced.join("; ")}.`
             : "") +
+          ` Scavenges in the ladder's rxuio runs: ${scavenges.describe()}.` +
+          (serialScavenge === undefined
+            ? ""
+            : ` Diagnostic, not the metric: the rxuio ladder once more with V8's scavenger on the main thread alone (--no-parallel-scavenge, set at run time; node --single-threaded-gc does this and more), max ${serialScavenge.max}${serialScavenge.failedAt === undefined ? "" : ` (failed at ${serialScavenge.failedAt})`}, ${serialScavenge.scavenges}: on this one-vCPU guest a parallel scavenge waits for helper threads that share the vCPU.`) +
           (rxuioMax === 0 || cMax === 0 ? " A side that passed no rate has no figure." : ""),
       }),
     ],
   });
+}
+
+/**
+ * A diagnostic of irq-rate-max, never the metric (which runs node with
+ * default flags): the rxuio side of the ladder again, up to its first
+ * failure, with V8's parallel scavenger off. By default a scavenge hands
+ * work to V8's helper threads and waits for them; in the one-vCPU guest they
+ * share the CPU with the thread that waits (traced with --trace-gc-nvp at
+ * 500 kHz: the parallel phase took 9-44 ms with a helper taking part, about
+ * 1 ms without). The flag is restored before anything else runs.
+ */
+async function ladderWithSerialScavenges(
+  dev: UioDevice,
+  ladder: readonly number[],
+  ms: number,
+): Promise<{ max: number; failedAt?: number; scavenges: string }> {
+  const pauses = new ScavengePauses();
+  setFlagsFromString("--no-parallel-scavenge");
+  try {
+    let max = 0;
+    for (const hz of ladder) {
+      const run = await pauses.during(() => rxuioAcquire(dev, hz, ms));
+      if (!lossless(run)) return { max, failedAt: hz, scavenges: pauses.describe() };
+      max = hz;
+    }
+    return { max, scavenges: pauses.describe() };
+  } finally {
+    setFlagsFromString("--parallel-scavenge");
+  }
 }
 
 // ---------------------------------------------------------------- soak
