@@ -39,6 +39,28 @@ describe("sampleBlockDecoder", () => {
     );
   });
 
+  it("decodes blocks of every length from 0 to 9 samples (whole groups of four and each remainder)", () => {
+    for (const text of [
+      "le:s6/8>>1",
+      "le:u8/8",
+      "le:s12/16>>4",
+      "le:u16/16",
+      "le:s24/32>>8",
+      "le:u12/32>>4",
+    ]) {
+      const f = format(text);
+      const size = f.storageBits / 8;
+      const one = sampleDecoder(f);
+      const bytes = Uint8Array.from({ length: 9 * size }, (_, i) => (i * 37 + 0x81) & 0xff);
+      for (let count = 0; count <= 9; count++) {
+        const block = bytes.subarray(0, count * size);
+        const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+        const expected = Array.from({ length: count }, (_, i) => one(view, i * size));
+        expect(sampleBlockDecoder(f)(block), `${text}, ${count} samples`).toEqual(expected);
+      }
+    }
+  });
+
   it("reads aligned native-order blocks in place and returns a new array each time", () => {
     const decode = sampleBlockDecoder(format("le:s12/16>>4"));
     const words = Uint16Array.of(0x7ff0, 0x8010, 0xfff0, 0x0000);
