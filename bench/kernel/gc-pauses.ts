@@ -2,13 +2,14 @@ import { PerformanceObserver, constants, type PerformanceEntry } from "node:perf
 import { percentile } from "../rounds.js";
 
 /**
- * The scavenges (young-generation GC pauses) seen while recording, across
- * many runs: a diagnostic, never a metric. One traced run sees one or two
- * scavenges, too few to compare two GC settings by; a whole rate ladder sees
- * dozens.
+ * The GC pauses seen while recording, across many runs, scavenges
+ * (young generation) apart from mark-compacts (the whole heap): a
+ * diagnostic, never a metric. One traced run sees one or two scavenges, too
+ * few to compare two GC settings by; a whole rate ladder sees dozens.
  */
-export class ScavengePauses {
-  readonly #durations: number[] = [];
+export class GcPauses {
+  readonly #scavenges: number[] = [];
+  readonly #markCompacts: number[] = [];
   readonly #observer = new PerformanceObserver((list) => this.#add(list.getEntries()));
   #recording = false;
 
@@ -26,20 +27,27 @@ export class ScavengePauses {
   }
 
   describe(): string {
-    const sorted = [...this.#durations].sort((a, b) => a - b);
-    if (sorted.length === 0) return "no scavenges";
     const ms = (value: number): string => value.toFixed(1);
+    const scavenges = [...this.#scavenges].sort((a, b) => a - b);
+    const majors = this.#markCompacts;
     return (
-      `${sorted.length} scavenges, median ${ms(percentile(sorted, 50))} ms, ` +
-      `p90 ${ms(percentile(sorted, 90))} ms, longest ${ms(sorted[sorted.length - 1] ?? 0)} ms`
+      (scavenges.length === 0
+        ? "no scavenges"
+        : `${scavenges.length} scavenges, median ${ms(percentile(scavenges, 50))} ms, ` +
+          `p90 ${ms(percentile(scavenges, 90))} ms, longest ${ms(scavenges[scavenges.length - 1] ?? 0)} ms`) +
+      (majors.length === 0
+        ? ", no mark-compact"
+        : `, ${majors.length} mark-compacts (${majors.map(ms).join("/")} ms)`)
     );
   }
 
   #add(entries: readonly PerformanceEntry[]): void {
     if (!this.#recording) return;
     for (const entry of entries) {
-      if (gcKind(entry) === constants.NODE_PERFORMANCE_GC_MINOR)
-        this.#durations.push(entry.duration);
+      const kind = gcKind(entry);
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) this.#scavenges.push(entry.duration);
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+        this.#markCompacts.push(entry.duration);
     }
   }
 }

@@ -35,7 +35,7 @@ import { BENCH_ENV, BENCH_LINE_PREFIX, type GuestBenchMessage } from "./guest-me
 import { latencyHistogram } from "./latency-histogram.js";
 import { profiled } from "./guest-profile.js";
 import { startTrace, tripTimeline } from "./irq-trace.js";
-import { ScavengePauses } from "./gc-pauses.js";
+import { GcPauses } from "./gc-pauses.js";
 import { WakeTrace } from "./wake-trace.js";
 import {
   SAMPLER_HZ,
@@ -809,8 +809,13 @@ async function irqRate(t: GuestTestContext): Promise<void> {
   let failedAt: number | undefined;
   let cFailed = false;
   const exactness: string[] = [];
-  // The scavenges of the metric's rxuio runs, against the diagnostic ladder's below.
-  const scavenges = new ScavengePauses();
+  // The GC pauses of the metric's rxuio runs, against the diagnostic's.
+  const gcPauses = new GcPauses();
+  // Diagnostic, not the metric: at each rate, beside the metric's two runs,
+  // rxuio again with V8's parallel scavenger off (see withSerialScavenges),
+  // until it fails. Beside them rather than a ladder of its own afterwards:
+  // the guest's speed shifts in phases of tens of seconds with the host's load.
+  const serial = { max: 0, failedAt: undefined as number | undefined, gc: new GcPauses() };
   // Warm-up: under TCG with one vCPU, V8 needs a while to optimise the
   // pipeline, and seconds more for the blocks of hundreds of samples each
   // wake-up carries at higher rates (TurboFan compiles on a thread that
@@ -822,13 +827,14 @@ async function irqRate(t: GuestTestContext): Promise<void> {
   if (!quick) await rxuioAcquire(dev, 20_000, 2_000);
   await cAcquire(dev, 1_000, 300);
   for (const [i, hz] of ladder.entries()) {
-    if (rxuioFailed && cFailed) break;
+    const serialRunning = !quick && serial.failedAt === undefined;
+    if (rxuioFailed && cFailed && !serialRunning) break;
     const sides: [string, () => Promise<void>][] = [];
     if (!rxuioFailed) {
       sides.push([
         "rxuio",
         async () => {
-          const run = await scavenges.during(() => rxuioAcquire(dev, hz, ms));
+          const run = await gcPauses.during(() => rxuioAcquire(dev, hz, ms));
           t.log(`rxuio ${hz} Hz: ${JSON.stringify(run)}`);
           if (run.events + run.missed !== run.countDelta) exactness.push(`rxuio at ${hz} Hz`);
           if (lossless(run)) rxuioMax = hz;
@@ -836,6 +842,19 @@ async function irqRate(t: GuestTestContext): Promise<void> {
             rxuioFailed = true;
             failedAt = hz;
           }
+        },
+      ]);
+    }
+    if (serialRunning) {
+      sides.push([
+        "serial",
+        async () => {
+          const run = await serial.gc.during(() =>
+            withSerialScavenges(() => rxuioAcquire(dev, hz, ms)),
+          );
+          t.log(`rxuio (--no-parallel-scavenge) ${hz} Hz: ${JSON.stringify(run)}`);
+          if (lossless(run)) serial.max = hz;
+          else serial.failedAt = hz;
         },
       ]);
     }
@@ -876,7 +895,6 @@ async function irqRate(t: GuestTestContext): Promise<void> {
       t.log(`traced rxuio ${traced[traced.length - 1] ?? ""}`);
     }
   }
-  const serialScavenge = quick ? undefined : await ladderWithSerialScavenges(dev, ladder, ms);
   const top = ladder[ladder.length - 1] ?? 0;
   const ceiling = (max: number): string =>
     max === top ? ` (the top of the ladder: ${top} may understate it)` : "";
@@ -900,10 +918,10 @@ async function irqRate(t: GuestTestContext): Promise<void> {
           (traced.length > 0
             ? ` Traced rxuio runs (diagnostics, not the metric): ${traced.join("; ")}.`
             : "") +
-          ` Scavenges in the ladder's rxuio runs: ${scavenges.describe()}.` +
-          (serialScavenge === undefined
+          ` GC pauses in the ladder's rxuio runs: ${gcPauses.describe()}.` +
+          (quick
             ? ""
-            : ` Diagnostic, not the metric: the rxuio ladder once more with V8's scavenger on the main thread alone (--no-parallel-scavenge, set at run time; node --single-threaded-gc does this and more), max ${serialScavenge.max}${serialScavenge.failedAt === undefined ? "" : ` (failed at ${serialScavenge.failedAt})`}, ${serialScavenge.scavenges}: on this one-vCPU guest a parallel scavenge waits for helper threads that share the vCPU.`) +
+            : ` Diagnostic, not the metric: at each rate beside those runs, rxuio again with V8's scavenger on the main thread alone (--no-parallel-scavenge set at run time for that run; node --single-threaded-gc does this and more; on this one-vCPU guest a parallel scavenge waits for helper threads that share the vCPU): max ${serial.max}${serial.failedAt === undefined ? "" : ` (failed at ${serial.failedAt})`}, GC pauses: ${serial.gc.describe()}.`) +
           (rxuioMax === 0 || cMax === 0 ? " A side that passed no rate has no figure." : ""),
       }),
     ],
@@ -911,29 +929,18 @@ async function irqRate(t: GuestTestContext): Promise<void> {
 }
 
 /**
- * A diagnostic of irq-rate-max, never the metric (which runs node with
- * default flags): the rxuio side of the ladder again, up to its first
- * failure, with V8's parallel scavenger off. By default a scavenge hands
- * work to V8's helper threads and waits for them; in the one-vCPU guest they
- * share the CPU with the thread that waits (traced with --trace-gc-nvp at
- * 500 kHz: the parallel phase took 9-44 ms with a helper taking part, about
- * 1 ms without). The flag is restored before anything else runs.
+ * For a diagnostic of irq-rate-max, never the metric (which runs node with
+ * default flags): `run` with V8's parallel scavenger off. By default a
+ * scavenge hands work to V8's helper threads and waits for them; in the
+ * one-vCPU guest they share the CPU with the thread that waits (traced with
+ * --trace-gc-nvp at 500 kHz: the parallel phase took 9-44 ms with a helper
+ * taking part, about 1 ms without). The flag is restored before anything
+ * else runs.
  */
-async function ladderWithSerialScavenges(
-  dev: UioDevice,
-  ladder: readonly number[],
-  ms: number,
-): Promise<{ max: number; failedAt?: number; scavenges: string }> {
-  const pauses = new ScavengePauses();
+async function withSerialScavenges<T>(run: () => Promise<T>): Promise<T> {
   setFlagsFromString("--no-parallel-scavenge");
   try {
-    let max = 0;
-    for (const hz of ladder) {
-      const run = await pauses.during(() => rxuioAcquire(dev, hz, ms));
-      if (!lossless(run)) return { max, failedAt: hz, scavenges: pauses.describe() };
-      max = hz;
-    }
-    return { max, scavenges: pauses.describe() };
+    return await run();
   } finally {
     setFlagsFromString("--parallel-scavenge");
   }
