@@ -226,6 +226,7 @@ IrqService::IrqService(const Napi::CallbackInfo& info) : Napi::ObjectWrap<IrqSer
   // poll() on a regular file is always ready: it would spin, not wait.
   if (S_ISREG(st.st_mode)) ThrowCoded(env, "EINVAL", event_path_ + " is a regular file; it cannot be waited on");
   drain_ = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+  if (drain_) drain_counts_.resize(kSlotEvents);
   if (rearm_ == Rearm::kPciIntx) {
     config_fd_ = open(config_path_.c_str(), O_RDWR | O_CLOEXEC);
     if (config_fd_ < 0) ThrowErrno(env, errno, "open", config_path_);
@@ -324,34 +325,50 @@ void IrqService::FailCoded(const char* code, const std::string& message, const c
   failure_.path = event_path_;
 }
 
+bool IrqService::FailWake(ssize_t r, int err, short revents) {
+  if (r < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
+    if ((revents & (POLLERR | POLLHUP | POLLNVAL)) == 0) return true;  // spurious wake-up
+    FailCoded("ENODEV", "poll reported an error condition on " + event_path_, "poll");
+  } else if (r < 0) {
+    Fail(err, "read", event_path_);
+  } else if (r == 0) {
+    FailCoded("ENODEV", "the event source hung up (end of file on " + event_path_ + ")", "read");
+  } else {
+    FailCoded("EIO", "partial count read from " + event_path_ + "; counts are written as 4 bytes", "read");
+  }
+  return false;
+}
+
+void IrqService::FailRearm(ssize_t w, int err, const PciCommandResult* pci) {
+  if (pci == nullptr) {
+    if (w < 0) {
+      Fail(err, "write", event_path_);
+    } else {
+      FailCoded("EIO", "short irqcontrol write to " + event_path_, "write");
+    }
+  } else if (pci->short_io) {
+    FailCoded("EIO", config_path_ + " is shorter than a PCI configuration header (no command word at offset 4)",
+              pci->syscall);
+    failure_.path = config_path_;
+  } else {
+    Fail(pci->err, pci->syscall, config_path_);
+  }
+}
+
 bool IrqService::ServiceWake(Slot& slot, short revents) {
   const uint64_t woke = MonotonicNs();
-  // /dev/uioN: exactly one 4-byte read gives the running total. A FIFO or
-  // socket queues one count per event: take as many as the slot holds.
-  int32_t pending[kSlotEvents];
-  const size_t room = kSlotEvents - slot.count;
-  const size_t want = drain_ ? room * sizeof(int32_t) : sizeof(int32_t);
+  // /dev/uioN: exactly one 4-byte read gives the running total, into a
+  // local. A FIFO or socket queues one count per event: take as many as the
+  // slot holds, into a buffer kept for that (a 1 KiB array on the stack
+  // here was one more page to walk per wake-up under emulation).
+  int32_t one = 0;
+  int32_t* pending = drain_ ? drain_counts_.data() : &one;
+  const size_t want = drain_ ? (kSlotEvents - slot.count) * sizeof(int32_t) : sizeof(int32_t);
   ssize_t r;
   do {
     r = read(event_fd_, pending, want);
   } while (r < 0 && errno == EINTR);
-  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-    if ((revents & (POLLERR | POLLHUP | POLLNVAL)) == 0) return true;  // spurious wake-up
-    FailCoded("ENODEV", "poll reported an error condition on " + event_path_, "poll");
-    return false;
-  }
-  if (r < 0) {
-    Fail(errno, "read", event_path_);
-    return false;
-  }
-  if (r == 0) {
-    FailCoded("ENODEV", "the event source hung up (end of file on " + event_path_ + ")", "read");
-    return false;
-  }
-  if (r % static_cast<ssize_t>(sizeof(int32_t)) != 0) {
-    FailCoded("EIO", "partial count read from " + event_path_ + "; counts are written as 4 bytes", "read");
-    return false;
-  }
+  if (__builtin_expect(r <= 0 || r % static_cast<ssize_t>(sizeof(int32_t)) != 0, 0)) return FailWake(r, errno, revents);
   const size_t n = static_cast<size_t>(r) / sizeof(int32_t);
 
   // The plan: registers, ack, re-arm, in the order a C handler does them.
@@ -387,24 +404,14 @@ bool IrqService::ServiceWake(Slot& slot, short revents) {
     do {
       w = write(event_fd_, &on, sizeof on);
     } while (w < 0 && errno == EINTR);
-    if (w != static_cast<ssize_t>(sizeof on)) {
-      if (w < 0) {
-        Fail(errno, "write", event_path_);
-      } else {
-        FailCoded("EIO", "short irqcontrol write to " + event_path_, "write");
-      }
+    if (__builtin_expect(w != static_cast<ssize_t>(sizeof on), 0)) {
+      FailRearm(w, errno, nullptr);
       ok = false;
     }
   } else if (rearm_ == Rearm::kPciIntx) {
     const PciCommandResult result = SetIntxEnabled(config_fd_, true);
-    if (result.err != 0) {
-      if (result.short_io) {
-        FailCoded("EIO", config_path_ + " is shorter than a PCI configuration header (no command word at offset 4)",
-                  result.syscall);
-        failure_.path = config_path_;
-      } else {
-        Fail(result.err, result.syscall, config_path_);
-      }
+    if (__builtin_expect(result.err != 0, 0)) {
+      FailRearm(0, 0, &result);
       ok = false;
     }
   }
@@ -515,16 +522,19 @@ Napi::Error IrqService::FailureError(Napi::Env env) const {
   return error;
 }
 
-Napi::Value IrqService::TakeBatch(Napi::Env env, Slot& slot) {
+napi_value IrqService::TakeBatch(Napi::Env env, napi_value buffer, Slot& slot) {
   const size_t n = slot.count;
   const size_t k = visible_;
   const BatchLayout& l = batch_layout_;
-  Napi::ArrayBuffer buffer = batch_buffer_.Value();
+  // One napi call for both: a detached buffer has no data and length 0.
+  void* data = nullptr;
+  size_t length = 0;
+  if (napi_get_arraybuffer_info(env, buffer, &data, &length) != napi_ok) length = 0;
   // Only code holding the service's handle could detach it; refuse rather than write to freed memory.
-  const bool intact = buffer.ByteLength() == l.bytes;
+  const bool intact = length == l.bytes && data != nullptr;
   if (intact) {
     // One copy per batch (never per event), after which the slot is the thread's again.
-    uint8_t* base = static_cast<uint8_t*>(buffer.Data());
+    uint8_t* base = static_cast<uint8_t*>(data);
     std::copy_n(slot.times.data(), n, reinterpret_cast<uint64_t*>(base + l.times));
     std::copy_n(slot.serviced.data(), n, reinterpret_cast<uint64_t*>(base + l.serviced));
     std::copy_n(slot.values.data(), n * k, reinterpret_cast<double*>(base + l.values));
@@ -535,8 +545,12 @@ Napi::Value IrqService::TakeBatch(Napi::Env env, Slot& slot) {
   slot.busy.store(false, std::memory_order_seq_cst);
   // The thread may be waiting for this slot (backpressure): it can go on.
   if (want_slot_.exchange(false, std::memory_order_seq_cst) && control_fd_ >= 0) Signal(control_fd_);
-  if (!intact) ThrowCoded(env, "EINVAL", "the interrupt service's batch memory was detached; its events are lost");
-  return Napi::Number::New(env, static_cast<double>(n));
+  if (__builtin_expect(!intact, 0)) {
+    ThrowCoded(env, "EINVAL", "the interrupt service's batch memory was detached; its events are lost");
+  }
+  napi_value count = nullptr;
+  if (napi_create_uint32(env, static_cast<uint32_t>(n), &count) != napi_ok) throw Napi::Error::New(env);
+  return count;
 }
 
 Napi::Value IrqService::GetBatch(const Napi::CallbackInfo& /*info*/) { return batch_.Value(); }
@@ -548,6 +562,13 @@ void IrqService::OnPoll(uv_poll_t* handle, int status, int events) {
   Napi::HandleScope scope(env);
   // Held for this callback: JS may stop() the service from onBatch.
   Napi::Object recv = self->Value();
+  // Looked up once per callback, and onBatch called through napi directly
+  // rather than FunctionReference::Call (a handle scope, a reference lookup
+  // and an exception check more per batch): in a ping-pong everything
+  // between JS's raise and the next count read delays that interrupt, and
+  // under emulation each extra call is code evicting the service's own.
+  napi_value on_batch = self->on_batch_.Value();
+  napi_value buffer = self->batch_buffer_.Value();
   Slot& slot = self->slots_[0];
   short revents = (events & UV_DISCONNECT) != 0 ? POLLHUP : 0;
   try {
@@ -559,7 +580,7 @@ void IrqService::OnPoll(uv_poll_t* handle, int status, int events) {
     // bound leaves timers and other I/O their turn under a flood.
     for (int turn = 0; turn < kLoopTurns; turn++) {
       bool ok = true;
-      if (status < 0) {
+      if (__builtin_expect(status < 0, 0)) {
         self->Fail(-status, "poll", self->event_path_);
         ok = false;
       } else {
@@ -567,12 +588,14 @@ void IrqService::OnPoll(uv_poll_t* handle, int status, int events) {
       }
       const bool serviced = slot.count > 0;
       if (serviced) {
-        Napi::Value n = self->TakeBatch(env, slot);
+        napi_value n = self->TakeBatch(env, buffer, slot);
         callback_scope.Enter();
-        self->on_batch_.Call(recv, {n});
+        napi_value result;
+        // A throwing onBatch leaves its exception pending: Error::New takes it.
+        if (napi_call_function(env, recv, on_batch, 1, &n, &result) != napi_ok) throw Napi::Error::New(env);
       }
       if (!self->running_ || self->poll_ == nullptr) return;  // stopped from onBatch
-      if (!ok) {
+      if (__builtin_expect(!ok, 0)) {
         // As the thread ends on a failure: no more wake-ups; stop() releases the rest.
         self->CloseLoop();
         Napi::Error error = self->FailureError(env);
@@ -613,7 +636,7 @@ void IrqService::Deliver(Napi::Env env, Napi::Function on_batch, IrqService* sel
       return;
     }
     Slot& slot = self->slots_[index];
-    Napi::Value n = self->TakeBatch(env, slot);
+    napi_value n = self->TakeBatch(env, self->batch_buffer_.Value(), slot);
     if (!self->running_) return;  // stopped: the batch goes with the service
     on_batch.Call({n});
   } catch (const Napi::Error& e) {

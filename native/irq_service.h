@@ -38,6 +38,7 @@
 #pragma once
 
 #include <napi.h>
+#include <sys/types.h>
 #include <uv.h>
 
 #include <atomic>
@@ -49,6 +50,7 @@
 #include <vector>
 
 #include "event_count.h"
+#include "pci_command.h"
 
 namespace rxuio {
 
@@ -130,7 +132,15 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
 
   void Run();
   // One wake-up of the event fd; false when it failed (failure_ set).
-  bool ServiceWake(Slot& slot, short revents);
+  // Hot: with the rest of the per-interrupt path in .text.hot, so a
+  // wake-up's code spans as few pages as possible (under emulation each
+  // page is a TLB refill and a translation-cache lookup per interrupt).
+  __attribute__((hot)) bool ServiceWake(Slot& slot, short revents);
+  // ServiceWake's failure paths, out of line and cold (they build strings):
+  // a count read that gave r bytes (errno err; true for a spurious wake-up),
+  // and a re-arm that failed (irqcontrol: w and err; pci-intx: its result).
+  __attribute__((cold, noinline)) bool FailWake(ssize_t r, int err, short revents);
+  __attribute__((cold, noinline)) void FailRearm(ssize_t w, int err, const PciCommandResult* pci);
   // Hands the filled slot to JS if the next one is free; false when JS holds it.
   bool HandOff(size_t& current);
   // Blocks until JS frees a slot or stop() is called.
@@ -139,14 +149,14 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   void FailCoded(const char* code, const std::string& message, const char* syscall);
 
   static void Deliver(Napi::Env env, Napi::Function on_batch, IrqService* self, size_t* item);
-  // Copies the slot into `batch`, frees the slot (signalling a thread waiting
-  // for it) and returns onBatch's argument, the event count; throws if JS
-  // detached the batch's memory.
-  Napi::Value TakeBatch(Napi::Env env, Slot& slot);
+  // Copies the slot into `batch` (`buffer`, batch_buffer_'s value), frees
+  // the slot (signalling a thread waiting for it) and returns onBatch's
+  // argument, the event count; throws if JS detached the batch's memory.
+  __attribute__((hot)) napi_value TakeBatch(Napi::Env env, napi_value buffer, Slot& slot);
   Napi::Value GetBatch(const Napi::CallbackInfo& info);
   Napi::Error FailureError(Napi::Env env) const;
   // Event-loop mode: the poll callback, and closing the handle (idempotent).
-  static void OnPoll(uv_poll_t* handle, int status, int events);
+  __attribute__((hot)) static void OnPoll(uv_poll_t* handle, int status, int events);
   void CloseLoop();
   void Stop(const Napi::CallbackInfo& info);
   void StopThread();
@@ -161,6 +171,8 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   // eventfd: written by stop() and by JS freeing a slot the thread waits for.
   int control_fd_ = -1;
   bool drain_ = false;
+  // FIFO or socket event sources only: the counts one read drains.
+  std::vector<int32_t> drain_counts_;
   EventCount count_;
 
   void* base_ = nullptr;

@@ -29,7 +29,8 @@ struct PciCommandResult {
 
 // Masks (enabled = false) or unmasks (true) INTx on the open config fd.
 // Async-signal- and thread-safe: only pread/pwrite on the fd.
-PciCommandResult SetIntxEnabled(int fd, bool enabled);
+// Hot: it is on the interrupt service's per-wake-up path (see irq_service.h).
+__attribute__((hot)) PciCommandResult SetIntxEnabled(int fd, bool enabled);
 
 // The JS error for a failed result, with what to do about it.
 Napi::Error PciCommandError(Napi::Env env, const PciCommandResult& result, const std::string& path);
