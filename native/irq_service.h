@@ -132,10 +132,8 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
 
   void Run();
   // One wake-up of the event fd; false when it failed (failure_ set).
-  // Hot: with the rest of the per-interrupt path in .text.hot, so a
-  // wake-up's code spans as few pages as possible (under emulation each
-  // page is a TLB refill and a translation-cache lookup per interrupt).
-  __attribute__((hot)) bool ServiceWake(Slot& slot, short revents);
+  // In the per-interrupt path's section (RXUIO_IRQ_PATH, pci_command.h).
+  RXUIO_IRQ_PATH bool ServiceWake(Slot& slot, short revents);
   // ServiceWake's failure paths, out of line and cold (they build strings):
   // a count read that gave r bytes (errno err; true for a spurious wake-up),
   // and a re-arm that failed (irqcontrol: w and err; pci-intx: its result).
@@ -152,11 +150,11 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   // Copies the slot into `batch` (`buffer`, batch_buffer_'s value), frees
   // the slot (signalling a thread waiting for it) and returns onBatch's
   // argument, the event count; throws if JS detached the batch's memory.
-  __attribute__((hot)) napi_value TakeBatch(Napi::Env env, napi_value buffer, Slot& slot);
+  RXUIO_IRQ_PATH napi_value TakeBatch(Napi::Env env, napi_value buffer, Slot& slot);
   Napi::Value GetBatch(const Napi::CallbackInfo& info);
   Napi::Error FailureError(Napi::Env env) const;
   // Event-loop mode: the poll callback, and closing the handle (idempotent).
-  __attribute__((hot)) static void OnPoll(uv_poll_t* handle, int status, int events);
+  RXUIO_IRQ_PATH static void OnPoll(uv_poll_t* handle, int status, int events);
   void CloseLoop();
   void Stop(const Napi::CallbackInfo& info);
   void StopThread();
