@@ -132,7 +132,7 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
 
   void Run();
   // One wake-up of the event fd; false when it failed (failure_ set).
-  // In the per-interrupt path's section (RXUIO_IRQ_PATH, pci_command.h).
+  // In the per-interrupt path's section (RXUIO_IRQ_PATH, irq_path.h).
   RXUIO_IRQ_PATH bool ServiceWake(Slot& slot, short revents);
   // ServiceWake's failure paths, out of line and cold (they build strings):
   // a count read that gave r bytes (errno err; true for a spurious wake-up),
