@@ -37,7 +37,7 @@ export class GcPauses {
           `p90 ${ms(percentile(scavenges, 90))} ms, longest ${ms(scavenges[scavenges.length - 1] ?? 0)} ms`) +
       (majors.length === 0
         ? ", no mark-compact"
-        : `, ${majors.length} mark-compacts (${majors.map(ms).join("/")} ms)`)
+        : `, ${majors.length} mark-compact${majors.length === 1 ? "" : "s"} (${majors.map(ms).join("/")} ms)`)
     );
   }
 
