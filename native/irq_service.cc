@@ -339,19 +339,21 @@ bool IrqService::FailWake(ssize_t r, int err, short revents) {
   return false;
 }
 
-void IrqService::FailRearm(ssize_t w, int err, const PciCommandResult* pci) {
-  if (pci == nullptr) {
-    if (w < 0) {
-      Fail(err, "write", event_path_);
-    } else {
-      FailCoded("EIO", "short irqcontrol write to " + event_path_, "write");
-    }
-  } else if (pci->short_io) {
+void IrqService::FailIrqcontrol(ssize_t w, int err) {
+  if (w < 0) {
+    Fail(err, "write", event_path_);
+  } else {
+    FailCoded("EIO", "short irqcontrol write to " + event_path_, "write");
+  }
+}
+
+void IrqService::FailPciIntx(const PciCommandResult& result) {
+  if (result.short_io) {
     FailCoded("EIO", config_path_ + " is shorter than a PCI configuration header (no command word at offset 4)",
-              pci->syscall);
+              result.syscall);
     failure_.path = config_path_;
   } else {
-    Fail(pci->err, pci->syscall, config_path_);
+    Fail(result.err, result.syscall, config_path_);
   }
 }
 
@@ -405,13 +407,13 @@ bool IrqService::ServiceWake(Slot& slot, short revents) {
       w = write(event_fd_, &on, sizeof on);
     } while (w < 0 && errno == EINTR);
     if (__builtin_expect(w != static_cast<ssize_t>(sizeof on), 0)) {
-      FailRearm(w, errno, nullptr);
+      FailIrqcontrol(w, errno);
       ok = false;
     }
   } else if (rearm_ == Rearm::kPciIntx) {
     const PciCommandResult result = SetIntxEnabled(config_fd_, true);
     if (__builtin_expect(result.err != 0, 0)) {
-      FailRearm(0, 0, &result);
+      FailPciIntx(result);
       ok = false;
     }
   }

@@ -136,9 +136,10 @@ class IrqService : public Napi::ObjectWrap<IrqService> {
   RXUIO_IRQ_PATH bool ServiceWake(Slot& slot, short revents);
   // ServiceWake's failure paths, out of line and cold (they build strings):
   // a count read that gave r bytes (errno err; true for a spurious wake-up),
-  // and a re-arm that failed (irqcontrol: w and err; pci-intx: its result).
+  // an irqcontrol write that gave w bytes (errno err), a failed pci-intx re-arm.
   __attribute__((cold, noinline)) bool FailWake(ssize_t r, int err, short revents);
-  __attribute__((cold, noinline)) void FailRearm(ssize_t w, int err, const PciCommandResult* pci);
+  __attribute__((cold, noinline)) void FailIrqcontrol(ssize_t w, int err);
+  __attribute__((cold, noinline)) void FailPciIntx(const PciCommandResult& result);
   // Hands the filled slot to JS if the next one is free; false when JS holds it.
   bool HandOff(size_t& current);
   // Blocks until JS frees a slot or stop() is called.
