@@ -5,7 +5,7 @@ import { NativeRegion } from "../../src/native/region.js";
 import type { BenchContext } from "../bench-context.js";
 import { CReference, numberField } from "../c-reference.js";
 import { metric, type MetricResult, type MetricSpec } from "../metric.js";
-import { alternate } from "../rounds.js";
+import { alternate, type RoundsResult } from "../rounds.js";
 
 /**
  * read32 and view-read on the host: a page of a regular file mapped through
@@ -72,20 +72,32 @@ function sumWords(words: Uint32Array, passes: number): number {
 const VIEW_LOOP =
   "const length = words.length; for (let i = 0; i < length; i++) sum = (sum + words[i]) | 0";
 
-function read32Rate(region: NativeRegion, iterations: number): number {
+/**
+ * V8's own ceiling for read32 (a diagnostic, not the metric): the same round
+ * robin as sumRead32 as one bare element load of a Uint32Array, no method,
+ * no checks of rxuio's. No register read in JS can beat this loop.
+ */
+function sumRoundRobin(words: Uint32Array, iterations: number): number {
+  let sum = 0;
+  for (let i = 0; i < iterations; i++) sum = (sum + (words[i & 15] as number)) | 0;
+  return sum;
+}
+
+/** Reads per second of `sum(iterations)`, which makes `reads` reads. */
+function rate(reads: number, sum: () => number): number {
   const start = process.hrtime.bigint();
-  sink ^= sumRead32(region, iterations);
-  const ns = Number(process.hrtime.bigint() - start);
-  return (iterations / ns) * 1e9;
+  sink ^= sum();
+  return (reads / Number(process.hrtime.bigint() - start)) * 1e9;
+}
+
+function read32Rate(region: NativeRegion, iterations: number): number {
+  return rate(iterations, () => sumRead32(region, iterations));
 }
 
 function viewRate(region: NativeRegion, passes: number): number {
   const bytes = region.view();
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, WORDS);
-  const start = process.hrtime.bigint();
-  sink ^= sumWords(words, passes);
-  const ns = Number(process.hrtime.bigint() - start);
-  return ((passes * WORDS) / ns) * 1e9;
+  return rate(passes * WORDS, () => sumWords(words, passes));
 }
 
 async function cRate(
@@ -127,6 +139,24 @@ export async function registerReads(context: BenchContext): Promise<MetricResult
       () => viewRate(region, passes),
       () => cRate(reference, path, passes * 4, "sweep"),
     );
+    // V8's ceiling: the same loops over a Uint32Array of V8's own memory
+    // holding the same words, against the same C, in rounds of their own.
+    const plain = new Uint32Array(WORDS);
+    plain.set(new Uint32Array(region.readBlock(0, LENGTH).buffer, 0, WORDS));
+    rate(calls, () => sumRoundRobin(plain, calls));
+    context.log("V8's ceiling: the same loops over a plain Uint32Array vs C");
+    const bareSingle = await alternate(
+      context.rounds,
+      () => rate(calls, () => sumRoundRobin(plain, calls)),
+      () => cRate(reference, path, calls * 20, "single"),
+    );
+    const bareSweep = await alternate(
+      context.rounds,
+      () => rate(passes * WORDS, () => sumWords(plain, passes)),
+      () => cRate(reference, path, passes * 4, "sweep"),
+    );
+    const ceiling = (bare: RoundsResult): string =>
+      `V8's ceiling (a diagnostic, not the metric): the same loop as one bare element load of a Uint32Array over V8's own memory, no rxuio code in it, ${(bare.rxuio / 1e6).toFixed(0)} M reads/s, ${bare.ratio.toFixed(2)}x C over ${bare.rounds} alternating rounds of its own`;
     const note = region.viewIsCopy
       ? "view() returned a copy here (no external buffers)"
       : undefined;
@@ -136,7 +166,7 @@ export async function registerReads(context: BenchContext): Promise<MetricResult
         rxuio: single.rxuio,
         reference: single.reference,
         ratio: single.ratio,
-        note: `host, mmap of a 4 KiB file; ${region.fastReads ? "reads in JS from the region's window" : "reads by native call (no external buffers)"}; C = bench/c/read32.c single; ${single.rounds} alternating rounds`,
+        note: `host, mmap of a 4 KiB file; ${region.fastReads ? "reads in JS from the region's window" : "reads by native call (no external buffers)"}; C = bench/c/read32.c single; ${single.rounds} alternating rounds. ${ceiling(bareSingle)}`,
       }),
       metric({
         ...VIEW_READ,
@@ -145,7 +175,7 @@ export async function registerReads(context: BenchContext): Promise<MetricResult
         ratio: sweep.ratio,
         note:
           note ??
-          `host, Uint32Array over view() of a 4 KiB file, one pass = \`${VIEW_LOOP}\` in a function of its own (whole-function optimised code); C = bench/c/read32.c sweep (sum += words[i] over a volatile uint32_t pointer); ${sweep.rounds} alternating rounds`,
+          `host, Uint32Array over view() of a 4 KiB file, one pass = \`${VIEW_LOOP}\` in a function of its own (whole-function optimised code); C = bench/c/read32.c sweep (sum += words[i] over a volatile uint32_t pointer); ${sweep.rounds} alternating rounds. ${ceiling(bareSweep)}`,
       }),
     ];
   } finally {
