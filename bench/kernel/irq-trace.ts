@@ -1,6 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { SYSCALLS, startTrace as startFtrace } from "../../test/kernel/guest/ftrace.js";
 import { median } from "../rounds.js";
 
 /**
@@ -13,7 +11,6 @@ import { median } from "../rounds.js";
  * the trace. ftrace prints microseconds, and each traced event costs time in
  * the guest: the offsets show where time goes, not the untraced latency.
  */
-const TRACEFS = "/sys/kernel/tracing";
 const EVENTS = [
   "sched/sched_switch",
   "sched/sched_wakeup",
@@ -23,64 +20,15 @@ const EVENTS = [
   "raw_syscalls/sys_exit",
 ] as const;
 
-/** x86_64 system call numbers seen on these paths; others print as their number. */
-const SYSCALLS: Readonly<Record<number, string>> = {
-  0: "read",
-  1: "write",
-  3: "close",
-  7: "poll",
-  9: "mmap",
-  10: "mprotect",
-  11: "munmap",
-  13: "rt_sigaction",
-  14: "rt_sigprocmask",
-  16: "ioctl",
-  17: "pread64",
-  18: "pwrite64",
-  39: "getpid",
-  186: "gettid",
-  202: "futex",
-  228: "clock_gettime",
-  232: "epoll_wait",
-  271: "ppoll",
-  281: "epoll_pwait",
-  284: "eventfd",
-  290: "eventfd2",
-  441: "epoll_pwait2",
-};
-
-function write(file: string, text: string): void {
-  writeFileSync(join(TRACEFS, file), text);
+/** A round trip as its side stamped it: CLOCK_MONOTONIC ns before the raise and when serviced. */
+/** Starts recording the events of the timelines; stop() returns the trace text. */
+export function startTrace(): { stop(): string } {
+  return startFtrace(EVENTS);
 }
 
-/** A round trip as its side stamped it: CLOCK_MONOTONIC ns before the raise and when serviced. */
 export interface TracedTrip {
   readonly start: number;
   readonly end: number;
-}
-
-/** Starts recording (mounting tracefs if needed); stop() returns the trace text. */
-export function startTrace(): { stop(): string } {
-  if (!existsSync(join(TRACEFS, "trace"))) {
-    mkdirSync(TRACEFS, { recursive: true });
-    execFileSync("mount", ["-t", "tracefs", "nodev", TRACEFS]);
-  }
-  write("tracing_on", "0");
-  write("trace_clock", "mono");
-  write("buffer_size_kb", "16384");
-  write("set_event", "");
-  for (const event of EVENTS) write(join("events", event, "enable"), "1");
-  write("trace", "");
-  write("tracing_on", "1");
-  return {
-    stop(): string {
-      write("tracing_on", "0");
-      const text = readFileSync(join(TRACEFS, "trace"), "utf8");
-      for (const event of EVENTS) write(join("events", event, "enable"), "0");
-      write("trace", "");
-      return text;
-    },
-  };
 }
 
 interface TraceEvent {

@@ -9,6 +9,7 @@ import { eduDriver } from "../../../src/drivers/edu.js";
 import { isRxuioError, type RxuioError } from "../../../src/errors.js";
 import { serviced, type ServicedEvent } from "../../../src/streams/sources/serviced.js";
 import type { GuestSuite, GuestTestContext } from "./runner/guest-suite.js";
+import { withSyscallCounts } from "./syscall-count.js";
 
 /**
  * serviced() on QEMU's edu, where the native service thread acks and
@@ -142,6 +143,43 @@ export function servicedEduTests(driver: EduDriverName): GuestSuite {
         },
       ]),
     ),
+
+    [`${driver}: serviced() in the event loop makes no system call per interrupt beyond the count read and the re-arm`]:
+      async (t) => {
+        const { dev, regs } = await openEdu(t, driver);
+        const source = () => eduServiced(driver, dev, regs, false, "event-loop");
+        await pingPong(source(), regs, 50); // JIT and first touches out of the count
+        const rounds = 500;
+        const { result: events, self } = await withSyscallCounts(() =>
+          pingPong(source(), regs, rounds),
+        );
+        assert.equal(events.length, rounds);
+        t.log(`main thread's system calls over ${rounds} interrupts: ${JSON.stringify([...self])}`);
+        const calls = (name: string): number => self.get(name) ?? 0;
+        // The re-arm: one config read and one write (pci-intx), or one irqcontrol write.
+        const rearm = driver === "uio_pci_generic" ? ["pread64", "pwrite64"] : ["write"];
+        // (A write may also be set-up's: the stop eventfd's.)
+        for (const name of rearm) {
+          const n = calls(name);
+          assert.ok(n >= rounds && n <= rounds + 4, `${name} once per interrupt: ${n}`);
+        }
+        // Learning of an interrupt: one count read, or (when it had not come
+        // yet) a read that finds none and a wait; C's loop spends a poll and
+        // a read on each.
+        const waiting = ["read", "epoll_pwait", "epoll_wait", "epoll_pwait2"];
+        const waits = waiting.reduce((n, name) => n + calls(name), 0);
+        assert.ok(calls("read") >= rounds, "the count read at each wake-up");
+        assert.ok(waits <= 2 * rounds, `at most 2 calls per interrupt to wait: ${waits}`);
+        // Anything else is set-up and tear-down (open, mmap, epoll_ctl...),
+        // a constant, not a cost per interrupt.
+        const others = [...self]
+          .filter(([name]) => !rearm.includes(name) && !waiting.includes(name))
+          .reduce((n, [, count]) => n + count, 0);
+        assert.ok(
+          others <= 100,
+          `${others} other calls over ${rounds} interrupts: ${JSON.stringify([...self])}`,
+        );
+      },
 
     [`${driver}: interrupts taken while JS is blocked are serviced by the thread and delivered afterwards`]:
       async (t) => {

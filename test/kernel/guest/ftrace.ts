@@ -1,0 +1,97 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * ftrace in the guest (the lab's kernel has it; no tracing tool is in the
+ * initramfs): recording kernel events around a piece of a test or a
+ * benchmark, read back as the trace's text.
+ */
+const TRACEFS = "/sys/kernel/tracing";
+
+/** x86_64 system call numbers seen on these paths and around them; others print as their number. */
+export const SYSCALLS: Readonly<Record<number, string>> = {
+  0: "read",
+  1: "write",
+  3: "close",
+  5: "fstat",
+  7: "poll",
+  9: "mmap",
+  10: "mprotect",
+  11: "munmap",
+  13: "rt_sigaction",
+  14: "rt_sigprocmask",
+  12: "brk",
+  16: "ioctl",
+  17: "pread64",
+  18: "pwrite64",
+  28: "madvise",
+  33: "dup2",
+  39: "getpid",
+  56: "clone",
+  59: "execve",
+  61: "wait4",
+  72: "fcntl",
+  186: "gettid",
+  202: "futex",
+  228: "clock_gettime",
+  231: "exit_group",
+  232: "epoll_wait",
+  233: "epoll_ctl",
+  257: "openat",
+  262: "newfstatat",
+  271: "ppoll",
+  281: "epoll_pwait",
+  284: "eventfd",
+  273: "set_robust_list",
+  290: "eventfd2",
+  293: "pipe2",
+  302: "prlimit64",
+  318: "getrandom",
+  334: "rseq",
+  441: "epoll_pwait2",
+};
+
+function write(file: string, text: string): void {
+  writeFileSync(join(TRACEFS, file), text);
+}
+
+/**
+ * Starts recording `events` (mounting tracefs if needed); stop() returns the
+ * trace text. With `pids`, only those threads and the processes they start
+ * (ftrace's set_event_pid with event-fork) are recorded.
+ */
+export function startTrace(
+  events: readonly string[],
+  pids?: readonly number[],
+): { stop(): string } {
+  if (!existsSync(join(TRACEFS, "trace"))) {
+    mkdirSync(TRACEFS, { recursive: true });
+    execFileSync("mount", ["-t", "tracefs", "nodev", TRACEFS]);
+  }
+  write("tracing_on", "0");
+  write("trace_clock", "mono");
+  write("buffer_size_kb", "16384");
+  write("set_event", "");
+  for (const event of events) write(join("events", event, "enable"), "1");
+  if (pids) {
+    write("options/event-fork", "1");
+    write("set_event_pid", pids.join(" "));
+  }
+  write("trace", "");
+  write("tracing_on", "1");
+  return {
+    stop(): string {
+      write("tracing_on", "0");
+      const text = readFileSync(join(TRACEFS, "trace"), "utf8");
+      for (const event of events) write(join("events", event, "enable"), "0");
+      if (pids) {
+        // An empty write clears the filter.
+        write("set_event_pid", "");
+        write("options/event-fork", "0");
+      }
+      write("trace", "");
+      return text;
+    },
+  };
+}
