@@ -35,6 +35,7 @@ import { BENCH_ENV, BENCH_LINE_PREFIX, type GuestBenchMessage } from "./guest-me
 import { latencyHistogram } from "./latency-histogram.js";
 import { profiled } from "./guest-profile.js";
 import { startTrace, tripTimeline } from "./irq-trace.js";
+import { perTrip, withSyscallCounts } from "../../test/kernel/guest/syscall-count.js";
 import { GcPauses } from "./gc-pauses.js";
 import { WakeTrace } from "./wake-trace.js";
 import {
@@ -492,6 +493,14 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
         `snapshot adds rxuio ${addedRxuio.slice(-pairsPerRound).join("/")} ns, C ${addedC.slice(-pairsPerRound).join("/")} ns`,
     );
   }
+  // System calls per round trip of the metric's two sides, counted (not timed) in runs of their own.
+  const countedTrips = quick ? 100 : 1000;
+  const rxuioCalls = await withSyscallCounts(() =>
+    servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), countedTrips),
+  );
+  const cCalls = await withSyscallCounts(() => cPingPong(dev, countedTrips, 0));
+  const syscalls = `System calls per round trip (ftrace raw_syscalls/sys_enter as strace -c would count them, runs of ${countedTrips} trips of their own, set-up included, not timed): rxuio's main thread ${perTrip(rxuioCalls.counts, "node", countedTrips)}; C ${perTrip(cCalls.counts, "irq_pingpong", countedTrips)}`;
+  t.log(syscalls);
   const s = Object.fromEntries(
     [...kinds, "delivered" as const].map((k) => [k, sorted(all[k])]),
   ) as Record<(typeof kinds)[number] | "delivered", number[]>;
@@ -511,7 +520,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
         `${method}; C = bench/c/irq_pingpong.c; max rxuio ${max(s.rxuio)} ns, C ${max(s.c)} ns (histogram: irq-latency.svg). ` +
         `Diagnostics (not the metric): the same plan on the native service thread (the default; SCHED_FIFO 1) p50 ${percentile(s.thread, 50)} ns, p99 ${percentile(s.thread, 99)} ns, median per-round p50 ratio to C ${median(threadP50Ratios).toFixed(2)}; JS delivery of the thread's events (raise -> subscriber) p50 ${percentile(s.delivered, 50)} ns, p99 ${percentile(s.delivered, 99)} ns; ` +
         `the old path, interrupts() with the subscriber acking and unmasking from JS, p50 ${percentile(s.jsAck, 50)} ns, p99 ${percentile(s.jsAck, 99)} ns; ` +
-        `C with the service thread's design (a SCHED_FIFO service thread, bench/c/irq_pingpong_threaded.c: the cost of the second thread on one vCPU) p50 ${percentile(s.cThreaded, 50)} ns, p99 ${percentile(s.cThreaded, 99)} ns`,
+        `C with the service thread's design (a SCHED_FIFO service thread, bench/c/irq_pingpong_threaded.c: the cost of the second thread on one vCPU) p50 ${percentile(s.cThreaded, 50)} ns, p99 ${percentile(s.cThreaded, 99)} ns. ${syscalls}`,
     }),
     metric({
       name: "irq-latency-p99",
