@@ -656,15 +656,35 @@ async function rxuioAcquire(
   // path it has not seen deoptimises (slice inlines this), and a deoptimised
   // loop over a ring of samples stalls the guest for most of a second, and
   // every run after a loss with it.
+  //
+  // Whether a failed sample was overwritten meanwhile is told by SEQ, a
+  // native read: it is read again only when the last reading here does not
+  // already show the sample a ring behind, and the samples that reading shows
+  // overwritten are counted lost without being read (reading them would fail
+  // the check the same way). A read per sample once the writer had lapped
+  // the reader stalled the rest of the run.
   const sortFrom = (ring: Uint32Array, at: number, from: number, count: number, kept: number) => {
     let n = kept;
+    // SEQ as last read here; none yet, so no sample is known overwritten (int32 differences).
+    let seq = (at + from) | 0;
     for (let k = from; k < count; k++) {
       const sample = (at + k) >>> 0;
       const value = (ring[sample & mask] ?? 0) | 0;
-      if (value === vadcSample(sample)) block[n++] = value;
-      else if ((page.read32(VADC_SEQ) - sample) >>> 0 >= ringLength)
-        lost++; // overwritten meanwhile
-      else wrong++;
+      if (value === vadcSample(sample)) {
+        block[n++] = value;
+        continue;
+      }
+      if (((seq - sample) | 0) < ringLength) seq = page.read32(VADC_SEQ) | 0;
+      if (((seq - sample) | 0) < ringLength) {
+        wrong++;
+        continue;
+      }
+      lost++; // overwritten meanwhile, and so is every sample before seq - ringLength
+      const through = Math.min(count, (seq - ringLength - at) | 0);
+      if (through > k + 1) {
+        lost += through - k - 1;
+        k = through - 1;
+      }
     }
     return n;
   };
@@ -676,6 +696,8 @@ async function rxuioAcquire(
     for (const at of [0, (now - 2 * ringLength) >>> 0, (now - 1) >>> 0]) {
       sortFrom(madeUp, at, 0, 1, 0);
     }
+    // Two samples two rings behind: the second is counted lost unread.
+    sortFrom(madeUp, (now - 2 * ringLength) >>> 0, 0, 2, 0);
     // And copyInOrder's two ways out: sample 0 passes, sample 1 fails.
     copyInOrder(madeUp, mask, 0, 2, block);
     lost = 0;
