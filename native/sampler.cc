@@ -1,6 +1,7 @@
 #include "sampler.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -128,6 +129,8 @@ Sampler::~Sampler() {
 }
 
 void Sampler::Run() {
+  // Named like the interrupt service thread (irq_service.cc), for the same reason.
+  pthread_setname_np(pthread_self(), "rxuio-sampler");
   // The default 50 µs timer slack of a normal thread would be most of the
   // jitter at 10 kHz; this thread's deadlines are the point of it.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);

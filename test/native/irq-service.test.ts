@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { monotonicNow } from "../../src/native/binding.js";
 import { NativeIrqService, type NativeServicePlan } from "../../src/native/irq-service.js";
 import { EventRecorder } from "./event-recorder.js";
+import { threadNames } from "./thread-names.js";
 import { countBytes, expectCode, scratchDir, scratchFifo, scratchFile } from "./scratch.js";
 
 
@@ -264,6 +265,16 @@ describe.each([
       expect(fifoThreads).toHaveLength(1);
       expect(recorder.events.map((e) => e.count)).toEqual([1]);
     }
+  });
+
+  threadOnly("names its thread rxuio-irq (top -H, ps -L, perf), and it is gone after stop()", async () => {
+    const recorder = new EventRecorder();
+    const service = start({}, recorder);
+    writer()(1);
+    await recorder.until(() => recorder.events.length === 1);
+    expect(threadNames().filter((name) => name === "rxuio-irq")).toHaveLength(1);
+    service.stop();
+    expect(threadNames()).not.toContain("rxuio-irq");
   });
 
   if (eventLoop) {

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NativeSampler, nativeSampling, type SampledRegion } from "../../src/native/sampler.js";
 import type { SampleBatch } from "../../src/streams/sources/sample.js";
 import { expectCode, scratchDir } from "./scratch.js";
+import { threadNames } from "./thread-names.js";
 
 const PAGE = 4096;
 
@@ -85,6 +86,16 @@ describe("NativeSampler", () => {
       while (Date.now() < until);
     });
     expect(batches[batches.length - 1]?.overruns).toBeGreaterThan(0);
+  });
+
+  it("names its thread rxuio-sampler, and it is gone after stop()", async () => {
+    let sampler: NativeSampler | undefined;
+    await collect(2_000, 2, 1, () => {
+      sampler ??= running[running.length - 1];
+      expect(threadNames().filter((name) => name === "rxuio-sampler")).toHaveLength(1);
+    });
+    sampler?.stop();
+    expect(threadNames()).not.toContain("rxuio-sampler");
   });
 
   it("stops at once and says so; stop() is idempotent", () => {
