@@ -499,7 +499,12 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
     servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), countedTrips),
   );
   const cCalls = await withSyscallCounts(() => cPingPong(dev, countedTrips, 0));
-  const syscalls = `System calls per round trip (ftrace raw_syscalls/sys_enter as strace -c would count them, runs of ${countedTrips} trips of their own, set-up included, not timed): rxuio's main thread ${perTrip(rxuioCalls.counts, "node", countedTrips)}; C ${perTrip(cCalls.counts, "irq_pingpong", countedTrips)}`;
+  const threadCalls = await withSyscallCounts(() =>
+    servicedPingPong(dev, eduServiced(dev, false), countedTrips),
+  );
+  const syscalls =
+    `System calls per round trip (ftrace raw_syscalls/sys_enter as strace -c would count them, runs of ${countedTrips} trips of their own, set-up included, not timed): rxuio's main thread ${perTrip(rxuioCalls.counts, "node", countedTrips)}; C ${perTrip(cCalls.counts, "irq_pingpong", countedTrips)}; ` +
+    `diagnostic, the same plan on the service thread: the thread (rxuio-irq) ${perTrip(threadCalls.counts, "rxuio-irq", countedTrips)}, the main thread ${perTrip(threadCalls.counts, "node", countedTrips)}`;
   t.log(syscalls);
   const s = Object.fromEntries(
     [...kinds, "delivered" as const].map((k) => [k, sorted(all[k])]),
