@@ -493,7 +493,8 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
         `snapshot adds rxuio ${addedRxuio.slice(-pairsPerRound).join("/")} ns, C ${addedC.slice(-pairsPerRound).join("/")} ns`,
     );
   }
-  // System calls per round trip of the metric's two sides, counted (not timed) in runs of their own.
+  // System calls per round trip of the metric's two sides and of the service thread's plan,
+  // counted (not timed) in runs of their own.
   const countedTrips = quick ? 100 : 1000;
   const rxuioCalls = await withSyscallCounts(() =>
     servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), countedTrips),

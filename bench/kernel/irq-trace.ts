@@ -20,12 +20,12 @@ const EVENTS = [
   "raw_syscalls/sys_exit",
 ] as const;
 
-/** A round trip as its side stamped it: CLOCK_MONOTONIC ns before the raise and when serviced. */
 /** Starts recording the events of the timelines; stop() returns the trace text. */
 export function startTrace(): { stop(): string } {
   return startFtrace(EVENTS);
 }
 
+/** A round trip as its side stamped it: CLOCK_MONOTONIC ns before the raise and when serviced. */
 export interface TracedTrip {
   readonly start: number;
   readonly end: number;

@@ -4,8 +4,8 @@ import { SYSCALLS, startTrace } from "./ftrace.js";
 /**
  * System calls per round trip, the way `strace -c` counts them, without
  * strace in the guest: ftrace's raw_syscalls/sys_enter, limited to this
- * process's main thread and the processes it starts (a C reference), then
- * counted by thread name and call. The issue's "no extra syscalls on the
+ * process's main thread and the threads and processes it starts during the
+ * run (rxuio-irq, a C reference), then counted by thread name and call. The issue's "no extra syscalls on the
  * interrupt path" is checked with these counts: they do not depend on how
  * fast the emulator runs, unlike the latencies.
  */
@@ -33,7 +33,10 @@ export function countSysEnter(text: string): SyscallCounts {
   return { byThread };
 }
 
-/** Runs `run` with the main thread's (and its children's) system calls counted. */
+/**
+ * Runs `run` with the main thread's system calls counted, and those of the
+ * threads and processes it starts; `self` is the main thread's alone.
+ */
 export async function withSyscallCounts<T>(
   run: () => Promise<T>,
 ): Promise<{ result: T; counts: SyscallCounts; self: ReadonlyMap<string, number> }> {
