@@ -1,7 +1,7 @@
 /*
  * irq_pingpong: the C reference for irq-latency-* and snapshot-latency.
  *
- *   irq_pingpong <dev> <config> <rounds> <snapshot-registers 0..4> [<touch-pages> <own-mapping>]
+ *   irq_pingpong <dev> <config> <rounds> <snapshot-registers 0..4> [<touch-pages>]
  *
  * QEMU's edu device behind uio_pci_generic: raise an interrupt (write 0x60),
  * wait for it (poll + 4-byte read of <dev>, /dev/uioN), optionally read
@@ -16,12 +16,10 @@
  * "starts" are the rounds' start stamps (CLOCK_MONOTONIC ns), stored after
  * the timed span, for placing them in an ftrace trace (RXUIO_BENCH_TRACE).
  *
- * The two optional arguments are for a diagnostic, never the reference:
+ * The optional argument is for a diagnostic, never the reference:
  * <touch-pages> pages of memory written between round trips (outside the
  * timed spans), the way a runtime's work between interrupts evicts what
- * the emulator had cached for the service path; <own-mapping> 1 reads and
- * acks through a second mapping of the BAR, not the one the raise went
- * through, as rxuio's service does with its own mapping.
+ * the emulator had cached for the service path.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -67,14 +65,13 @@ static void unmask(int config)
 
 int main(int argc, char **argv)
 {
-	if (argc != 5 && argc != 7) {
-		fprintf(stderr, "usage: irq_pingpong <dev> <config> <rounds> <snapshot 0..4> [<touch-pages> <own-mapping 0|1>]\n");
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: irq_pingpong <dev> <config> <rounds> <snapshot 0..4> [<touch-pages>]\n");
 		return 2;
 	}
 	long rounds = strtol(argv[3], NULL, 0);
 	int nregs = atoi(argv[4]);
-	long touch = argc == 7 ? strtol(argv[5], NULL, 0) : 0;
-	int own_mapping = argc == 7 ? atoi(argv[6]) : 0;
+	long touch = argc == 6 ? strtol(argv[5], NULL, 0) : 0;
 	int fd = open(argv[1], O_RDWR | O_CLOEXEC);
 	int config = open(argv[2], O_RDWR | O_CLOEXEC);
 
@@ -83,10 +80,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	volatile uint32_t *bar = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	/* The service's BAR: the raise's own, or (own_mapping) a second mapping. */
-	volatile uint32_t *window = own_mapping ? mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : bar;
 	volatile char *scratch = touch > 0 ? malloc((size_t)touch * 4096) : NULL;
-	if (bar == MAP_FAILED || window == MAP_FAILED || (touch > 0 && scratch == NULL)) {
+	if (bar == MAP_FAILED || (touch > 0 && scratch == NULL)) {
 		perror("mmap");
 		return 1;
 	}
@@ -115,8 +110,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		for (int r = 0; r < nregs; r++)
-			values[r] = window[snapshot_offsets[r] / 4];
-		window[EDU_IRQ_ACK / 4] = 1;
+			values[r] = bar[snapshot_offsets[r] / 4];
+		bar[EDU_IRQ_ACK / 4] = 1;
 		uint64_t acked = now_ns();
 
 		unmask(config);
