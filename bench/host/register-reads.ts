@@ -121,8 +121,12 @@ export async function registerReads(context: BenchContext): Promise<MetricResult
     length: LENGTH,
   });
   try {
-    const calls = context.quick ? 200_000 : 5_000_000;
-    const passes = context.quick ? 200 : 20_000;
+    // Each round makes the same number of reads on both sides, so a round
+    // of either lasts some 50-250 ms: a fixed hiccup of the machine (a
+    // timer tick, a neighbour's burst) weighs alike on both. (JS ran a 20th
+    // of C's reads, some 10 ms, and the ratio swung from round to round.)
+    const calls = context.quick ? 4_000_000 : 100_000_000;
+    const passes = Math.floor(calls / WORDS);
     // Warm both sides up (JIT tiers, page faults) before anything counts.
     read32Rate(region, calls);
     viewRate(region, passes);
@@ -131,13 +135,13 @@ export async function registerReads(context: BenchContext): Promise<MetricResult
     const single = await alternate(
       context.rounds,
       () => read32Rate(region, calls),
-      () => cRate(reference, path, calls * 20, "single"),
+      () => cRate(reference, path, calls, "single"),
     );
     context.log("view-read: Uint32Array over region.view() vs C volatile sweep");
     const sweep = await alternate(
       context.rounds,
       () => viewRate(region, passes),
-      () => cRate(reference, path, passes * 4, "sweep"),
+      () => cRate(reference, path, passes, "sweep"),
     );
     // V8's ceiling: the same loops over a Uint32Array of V8's own memory
     // holding the same words, against the same C, in rounds of their own.
@@ -148,12 +152,12 @@ export async function registerReads(context: BenchContext): Promise<MetricResult
     const bareSingle = await alternate(
       context.rounds,
       () => rate(calls, () => sumRoundRobin(plain, calls)),
-      () => cRate(reference, path, calls * 20, "single"),
+      () => cRate(reference, path, calls, "single"),
     );
     const bareSweep = await alternate(
       context.rounds,
       () => rate(passes * WORDS, () => sumWords(plain, passes)),
-      () => cRate(reference, path, passes * 4, "sweep"),
+      () => cRate(reference, path, passes, "sweep"),
     );
     const ceiling = (bare: RoundsResult): string =>
       `V8's ceiling (a diagnostic, not the metric): the same loop as one bare element load of a Uint32Array over V8's own memory, no rxuio code in it, ${(bare.rxuio / 1e6).toFixed(0)} M reads/s, ${bare.ratio.toFixed(2)}x C over ${bare.rounds} alternating rounds of its own`;
