@@ -142,5 +142,29 @@ export function tripTimeline(title: string, text: string, trips: readonly Traced
     const p50 = median(otherRuns.map((r) => r[r.length - 1] ?? 0)) / 1e3;
     lines.push(`  other sequence x${otherRuns.length}, p50 ${p50.toFixed(1)} us: ${other}`);
   }
+  lines.push(...slowestTrips(events, trips, new Set(labels)));
   return lines;
+}
+
+/**
+ * The tail: the slowest 2% of the trips (at least 3), each with what
+ * happened in it that the common sequence does not have (other threads
+ * switched in, other interrupts, other system calls), at its offset in us.
+ * The p99 of a run is among them.
+ */
+function slowestTrips(
+  events: readonly TraceEvent[],
+  trips: readonly TracedTrip[],
+  common: ReadonlySet<string>,
+): string[] {
+  const count = Math.max(3, Math.ceil(trips.length / 50));
+  const slowest = [...trips].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, count);
+  return slowest.map((trip) => {
+    const extra = events
+      .filter((e) => e.ns >= trip.start - 1e3 && e.ns <= trip.end + 1e3 && !common.has(e.label))
+      .map((e) => `${((e.ns - trip.start) / 1e3).toFixed(0)} ${e.label}`);
+    const shown = extra.slice(0, 24).join(", ");
+    const more = extra.length > 24 ? `, ... ${extra.length - 24} more` : "";
+    return `  slow trip ${((trip.end - trip.start) / 1e3).toFixed(1)} us, beyond the common sequence: ${shown === "" ? "nothing" : shown}${more}`;
+  });
 }
