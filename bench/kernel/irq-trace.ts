@@ -16,6 +16,8 @@ const EVENTS = [
   "sched/sched_wakeup",
   "irq/irq_handler_entry",
   "irq/irq_handler_exit",
+  // The guest's timer interrupts, which irq_handler_entry does not show.
+  "irq_vectors/local_timer_entry",
   "raw_syscalls/sys_enter",
   "raw_syscalls/sys_exit",
 ] as const;
@@ -75,6 +77,9 @@ function parseTrace(text: string): TraceEvent[] {
         break;
       case "irq_handler_exit":
         label = `${who} irq${field("irq")}<`;
+        break;
+      case "local_timer_entry":
+        label = `${who} timer`;
         break;
       case "sched_wakeup":
         label = `wake ${field("pid") === "0" ? "idle" : thread(field("comm"), field("pid"))}`;
@@ -147,10 +152,11 @@ export function tripTimeline(title: string, text: string, trips: readonly Traced
 }
 
 /**
- * The tail: the slowest 2% of the trips (at least 3), each with what
- * happened in it that the common sequence does not have (other threads
- * switched in, other interrupts, other system calls), at its offset in us.
- * The p99 of a run is among them.
+ * The tail: the slowest 2% of the trips (at least 3), each with its longest
+ * step (between two traced events, or a stamp) and what happened in it that
+ * the common sequence does not have (other threads switched in, other
+ * interrupts, other system calls), at its offset in us. The p99 of a run is
+ * among them.
  */
 function slowestTrips(
   events: readonly TraceEvent[],
@@ -159,12 +165,24 @@ function slowestTrips(
 ): string[] {
   const count = Math.max(3, Math.ceil(trips.length / 50));
   const slowest = [...trips].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, count);
+  const us = (ns: number): string => (ns / 1e3).toFixed(0);
   return slowest.map((trip) => {
-    const extra = events
-      .filter((e) => e.ns >= trip.start - 1e3 && e.ns <= trip.end + 1e3 && !common.has(e.label))
-      .map((e) => `${((e.ns - trip.start) / 1e3).toFixed(0)} ${e.label}`);
+    const inTrip = events.filter((e) => e.ns >= trip.start - 1e3 && e.ns <= trip.end + 1e3);
+    const points = [
+      { ns: trip.start, label: "start stamp" },
+      ...inTrip,
+      { ns: trip.end, label: "end stamp" },
+    ];
+    let longest = { ns: 0, from: "start stamp", to: "end stamp" };
+    for (let i = 1; i < points.length; i++) {
+      const [a, b] = [points[i - 1] as TraceEvent, points[i] as TraceEvent];
+      if (b.ns - a.ns > longest.ns) longest = { ns: b.ns - a.ns, from: a.label, to: b.label };
+    }
+    const extra = inTrip
+      .filter((e) => !common.has(e.label))
+      .map((e) => `${us(e.ns - trip.start)} ${e.label}`);
     const shown = extra.slice(0, 24).join(", ");
     const more = extra.length > 24 ? `, ... ${extra.length - 24} more` : "";
-    return `  slow trip ${((trip.end - trip.start) / 1e3).toFixed(1)} us, beyond the common sequence: ${shown === "" ? "nothing" : shown}${more}`;
+    return `  slow trip ${((trip.end - trip.start) / 1e3).toFixed(1)} us, longest step ${us(longest.ns)} us (${longest.from} -> ${longest.to}), beyond the common sequence: ${shown === "" ? "nothing" : shown}${more}`;
   });
 }

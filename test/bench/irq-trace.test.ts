@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { tripTimeline, type TracedTrip } from "../../bench/kernel/irq-trace.js";
 
 // Five round trips 1 ms apart, each a read of the count 10-20 us after its
-// start and done at 30 us; the fourth is slow: the timer interrupt and a
+// start and done at 30 us; the fourth is slow: a timer interrupt and a
 // switch to another thread land in it, and it ends at 300 us.
 const SLOW = 3;
 const trips: TracedTrip[] = [];
@@ -16,7 +16,7 @@ for (let k = 0; k < 5; k++) {
   lines.push(line("node-211", start + 10e3, "sys_enter: NR 0 (15, 7ffd5c1c, 4, 0, 0, 0)"));
   lines.push(line("node-211", start + 20e3, "sys_exit: NR 0 = 4"));
   if (k === SLOW) {
-    lines.push(line("node-211", start + 100e3, "irq_handler_entry: irq=0 name=timer"));
+    lines.push(line("node-211", start + 100e3, "local_timer_entry: vector=236"));
     lines.push(
       line(
         "node-211",
@@ -44,8 +44,10 @@ describe("the IRQ trace's timeline", () => {
     const slow = tripTimeline("trace", TRACE, trips).filter((l) => l.startsWith("  slow trip"));
     expect(slow).toHaveLength(3);
     expect(slow[0]).toBe(
-      "  slow trip 300.0 us, beyond the common sequence: 100 node#0 irq0>, 150 switch node#0->V8Worker#0",
+      "  slow trip 300.0 us, longest step 150 us (switch node#0->V8Worker#0 -> end stamp), beyond the common sequence: 100 node#0 timer, 150 switch node#0->V8Worker#0",
     );
-    expect(slow[1]).toBe("  slow trip 30.0 us, beyond the common sequence: nothing");
+    expect(slow[1]).toBe(
+      "  slow trip 30.0 us, longest step 10 us (start stamp -> node#0 >read), beyond the common sequence: nothing",
+    );
   });
 });
