@@ -380,8 +380,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
   // Diagnostic: the C pair with a working set written between round trips
   // (8 and 32 MiB): what the memory a process touches between interrupts
   // does, under emulation, to the same 4 reads in C.
-  const workingSets = [2048, 8192] as const;
-  const addedCTouched = workingSets.map((): number[] => []);
+  const workingSets = [2048, 8192].map((pages) => ({ pages, addedNs: [] as number[] }));
   // Warm-up: JIT, page cache of the C binary, first-touch of the BAR.
   await servicedPingPong(dev, eduServiced(dev, false), quick ? 100 : 1000);
   await servicedPingPong(dev, eduServiced(dev, false, true, "event-loop"), quick ? 100 : 1000);
@@ -471,10 +470,8 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
           servicedPingPong(dev, eduServiced(dev, snapshot, false, "event-loop"), pairTrips, true),
         ),
       );
-      for (const [i, pages] of workingSets.entries()) {
-        addedCTouched[i]?.push(
-          await added((snapshot) => cPingPong(dev, pairTrips, snapshot ? 4 : 0, pages)),
-        );
+      for (const { pages, addedNs } of workingSets) {
+        addedNs.push(await added((snapshot) => cPingPong(dev, pairTrips, snapshot ? 4 : 0, pages)));
       }
     }
     t.log(
@@ -533,7 +530,7 @@ async function irqLatency(t: GuestTestContext): Promise<void> {
           rxuio: snapshotRxuio,
           reference: snapshotC,
           target: { ratio: { op: "<=", value: 1.2 } },
-          note: `p50 added by reading 4 registers at wake-up to the service span, wake-up -> acked (rxuio: servicedAt - time of serviced() with ack and no re-arm, the 4 registers in its plan vs not; C: poll returned -> acked, with vs without the reads), median over ${addedC.length} adjacent pairs of runs of ${pairTrips} round trips (${pairsPerRound} per round of irq-latency); per pair rxuio ${addedRxuio.join("/")} ns, C ${addedC.join("/")} ns. Diagnostics, a pair beside each of those: the same pair with thread: "event-loop", median ${median(addedLoop)} ns (${addedLoop.join("/")}); C writing a working set between round trips (under emulation, the memory a process touches between interrupts evicts what the emulator cached for the service path) ${workingSets.map((pages, i) => `${(pages * 4096) / 2 ** 20} MiB: ${median(addedCTouched[i] ?? [])} ns (${(addedCTouched[i] ?? []).join("/")})`).join("; ")}`,
+          note: `p50 added by reading 4 registers at wake-up to the service span, wake-up -> acked (rxuio: servicedAt - time of serviced() with ack and no re-arm, the 4 registers in its plan vs not; C: poll returned -> acked, with vs without the reads), median over ${addedC.length} adjacent pairs of runs of ${pairTrips} round trips (${pairsPerRound} per round of irq-latency); per pair rxuio ${addedRxuio.join("/")} ns, C ${addedC.join("/")} ns. Diagnostics, a pair beside each of those: the same pair with thread: "event-loop", median ${median(addedLoop)} ns (${addedLoop.join("/")}); C writing a working set between round trips (under emulation, the memory a process touches between interrupts evicts what the emulator cached for the service path) ${workingSets.map(({ pages, addedNs }) => `${(pages * 4096) / 2 ** 20} MiB: ${median(addedNs)} ns (${addedNs.join("/")})`).join("; ")}`,
         })
       : metric({
           name: "snapshot-latency",
