@@ -98,6 +98,11 @@ function parseTrace(text: string): TraceEvent[] {
   return events;
 }
 
+/** The events during a trip; the trace prints microseconds, so the window is widened by one on each side. */
+function eventsIn(events: readonly TraceEvent[], trip: TracedTrip): TraceEvent[] {
+  return events.filter((e) => e.ns >= trip.start - 1e3 && e.ns <= trip.end + 1e3);
+}
+
 /**
  * The timeline of the trips' most common step sequence: each step's median
  * offset from the trip's start stamp (us), then how many trips followed it
@@ -107,8 +112,7 @@ export function tripTimeline(title: string, text: string, trips: readonly Traced
   const events = parseTrace(text);
   const bySequence = new Map<string, number[][]>();
   for (const trip of trips) {
-    // The trace prints microseconds: widen the window by one on each side.
-    const inTrip = events.filter((e) => e.ns >= trip.start - 1e3 && e.ns <= trip.end + 1e3);
+    const inTrip = eventsIn(events, trip);
     const key = inTrip.map((e) => e.label).join(" | ");
     const offsets = [...inTrip.map((e) => e.ns - trip.start), trip.end - trip.start];
     const runs = bySequence.get(key) ?? [];
@@ -167,16 +171,16 @@ function slowestTrips(
   const slowest = [...trips].sort((a, b) => b.end - b.start - (a.end - a.start)).slice(0, count);
   const us = (ns: number): string => (ns / 1e3).toFixed(0);
   return slowest.map((trip) => {
-    const inTrip = events.filter((e) => e.ns >= trip.start - 1e3 && e.ns <= trip.end + 1e3);
-    const points = [
+    const inTrip = eventsIn(events, trip);
+    const points: TraceEvent[] = [
       { ns: trip.start, label: "start stamp" },
       ...inTrip,
       { ns: trip.end, label: "end stamp" },
     ];
     let longest = { ns: 0, from: "start stamp", to: "end stamp" };
-    for (let i = 1; i < points.length; i++) {
-      const [a, b] = [points[i - 1] as TraceEvent, points[i] as TraceEvent];
-      if (b.ns - a.ns > longest.ns) longest = { ns: b.ns - a.ns, from: a.label, to: b.label };
+    for (const [i, b] of points.entries()) {
+      const a = points[i - 1];
+      if (a && b.ns - a.ns > longest.ns) longest = { ns: b.ns - a.ns, from: a.label, to: b.label };
     }
     const extra = inTrip
       .filter((e) => !common.has(e.label))
