@@ -1,4 +1,8 @@
-import { SYSCALLS, startTrace as startFtrace } from "../../test/kernel/guest/ftrace.js";
+import {
+  SYSCALLS,
+  parseTraceLines,
+  startTrace as startFtrace,
+} from "../../test/kernel/guest/ftrace.js";
 import { median } from "../rounds.js";
 
 /**
@@ -38,9 +42,6 @@ interface TraceEvent {
   readonly label: string;
 }
 
-// "  comm-tid  [000] d.h..  123.456789: event: fields"
-const LINE = /^\s*(.+)-(\d+)\s+\[\d+\]\s+\S+\s+(\d+)\.(\d{6}):\s+(\w+):\s*(.*)$/;
-
 /** The trace's events, labelled by step, with threads named by comm and order of appearance. */
 function parseTrace(text: string): TraceEvent[] {
   const threads = new Map<string, string>();
@@ -57,12 +58,8 @@ function parseTrace(text: string): TraceEvent[] {
     return name;
   };
   const events: TraceEvent[] = [];
-  for (const line of text.split("\n")) {
-    const m = LINE.exec(line);
-    if (!m) continue;
-    const [, comm = "", tid = "", sec = "0", usec = "0", event = "", fields = ""] = m;
-    const ns = Number(sec) * 1e9 + Number(usec) * 1e3;
-    const who = tid === "0" ? "idle" : thread(comm.trim(), tid);
+  for (const { comm, tid, ns, event, fields } of parseTraceLines(text)) {
+    const who = tid === "0" ? "idle" : thread(comm, tid);
     const field = (name: string): string => new RegExp(`${name}=(\\S+)`).exec(fields)?.[1] ?? "?";
     let label: string;
     switch (event) {

@@ -59,6 +59,39 @@ export const SYSCALLS: Readonly<Record<number, string>> = {
   441: "epoll_pwait2",
 };
 
+/** One event line of the trace's text. */
+export interface TraceLine {
+  /** The thread's name (comm) and id as the trace prints them; tid 0 is the idle task. */
+  readonly comm: string;
+  readonly tid: string;
+  /** The event's time, ns of the trace clock (the trace prints microseconds). */
+  readonly ns: number;
+  /** The event's name without its system, e.g. "sys_enter", and its fields as printed. */
+  readonly event: string;
+  readonly fields: string;
+}
+
+// "  comm-tid  [000] d.h..  123.456789: event: fields"
+const LINE = /^\s*(.+)-(\d+)\s+\[\d+\]\s+\S+\s+(\d+)\.(\d{6}):\s+(\w+):\s*(.*)$/;
+
+/** The event lines of a trace's text, in order; headers and other lines are skipped. */
+export function parseTraceLines(text: string): TraceLine[] {
+  const lines: TraceLine[] = [];
+  for (const line of text.split("\n")) {
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const [, comm = "", tid = "", sec = "0", usec = "0", event = "", fields = ""] = m;
+    lines.push({
+      comm: comm.trim(),
+      tid,
+      ns: Number(sec) * 1e9 + Number(usec) * 1e3,
+      event,
+      fields,
+    });
+  }
+  return lines;
+}
+
 function write(file: string, text: string): void {
   writeFileSync(join(TRACEFS, file), text);
 }

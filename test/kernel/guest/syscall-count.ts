@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { SYSCALLS, startTrace } from "./ftrace.js";
+import { SYSCALLS, parseTraceLines, startTrace } from "./ftrace.js";
 
 /**
  * System calls per round trip, the way `strace -c` counts them, without
@@ -14,18 +14,14 @@ export interface SyscallCounts {
   readonly byThread: ReadonlyMap<string, ReadonlyMap<string, number>>;
 }
 
-// "  comm-tid  [000] .....  123.456789: sys_enter: NR 17 (...)"
-const SYS_ENTER = /^\s*(.+)-\d+\s+\[\d+\]\s.*?\ssys_enter: NR (\d+) /;
-
 /** Parses a raw_syscalls/sys_enter trace into counts. */
 export function countSysEnter(text: string): SyscallCounts {
   const byThread = new Map<string, Map<string, number>>();
-  for (const line of text.split("\n")) {
-    const m = SYS_ENTER.exec(line);
-    if (!m) continue;
-    const comm = (m[1] ?? "").trim();
-    const nr = Number(m[2]);
-    const name = SYSCALLS[nr] ?? `#${nr}`;
+  for (const { comm, event, fields } of parseTraceLines(text)) {
+    // "NR 17 (fd, buf, count, ...)"
+    const nr = event === "sys_enter" ? /^NR (\d+) /.exec(fields)?.[1] : undefined;
+    if (nr === undefined) continue;
+    const name = SYSCALLS[Number(nr)] ?? `#${nr}`;
     const calls = byThread.get(comm) ?? new Map<string, number>();
     calls.set(name, (calls.get(name) ?? 0) + 1);
     byThread.set(comm, calls);
